@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what Heimdall needs to build and test (Debian 12 packages), then
+# configures and builds it in ./build. Safe to run again: it installs only
+# what is missing and rebuilds only what changed.
+#
+#   scripts/bootstrap.sh              # release build in ./build
+#   BUILD_DIR=build-asan CMAKE_ARGS=-DHEIMDALL_SANITIZE=ON scripts/bootstrap.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Why each package is here is written in README.md ("Dependencies").
+packages=(
+  build-essential cmake pkg-config git curl ca-certificates
+  libsvm-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+  libtomlplusplus-dev libsqlite3-dev libcurl4-openssl-dev prometheus-cpp-dev
+  libhttp-parser-dev libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+    || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "bootstrap: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -q
+  $sudo apt-get install -y -q -o DPkg::Lock::Timeout=600 "${missing[@]}"
+fi
+
+build_dir=${BUILD_DIR:-build}
+# shellcheck disable=SC2086  # CMAKE_ARGS is a list of flags.
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} \
+  ${CMAKE_ARGS:-} >/dev/null
+cmake --build "$build_dir" -j"$(nproc)"
+echo "bootstrap: built $build_dir/heimdall"
