@@ -16,7 +16,6 @@
 #define HEIMDALL_MODEL_OCSVM_H_
 
 #include <cstddef>
-#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,6 +25,10 @@
 #include "common/status.h"
 
 namespace heimdall::model {
+
+namespace internal {
+struct KernelView;
+}  // namespace internal
 
 // How a decision value becomes a failure probability.
 enum class ProbabilityMapping {
@@ -133,6 +136,10 @@ class Model {
  private:
   explicit Model(ModelParams params);
   void BuildKernel();
+  void BuildReference(const std::vector<double>& weighted_sum,
+                      double coef_sum);
+  double ToInputUnits(size_t feature, double value) const;
+  internal::KernelView Kernel() const;
 
   ModelParams params_;
   std::vector<double> reference_;
