@@ -62,7 +62,21 @@ class Router {
   // Runs the handler for `request`: 404 for an unknown path, 405 (with an
   // Allow header) for a known path and another method. A handler that throws
   // yields a 500 whose message names the exception; nothing propagates.
+  // HEAD is answered by the GET handler (the server drops the body). A
+  // status outside 200-599 from a handler becomes a 500.
   Response Dispatch(const Request& request) const;
+
+  // Like Dispatch, and sets `*rejection` to the class of a router-level
+  // rejection ("unknown path", "method not allowed", "handler error"), or
+  // to "" when a handler answered normally. The text is static.
+  Response Dispatch(const Request& request, std::string_view* rejection) const;
+
+  // Replaces every handler registered so far, h, with wrap(method, path, h),
+  // e.g. to instrument all routes at once (see metrics.h). Routes added
+  // later are not wrapped.
+  using Wrapper = std::function<Handler(
+      const std::string& method, const std::string& path, Handler handler)>;
+  void Wrap(const Wrapper& wrap);
 
  private:
   struct Route {
@@ -70,25 +84,60 @@ class Router {
     std::string path;
     Handler handler;
   };
+  Response Run(const Route& route, const Request& request,
+               std::string_view* rejection) const;
+
   std::vector<Route> routes_;
 };
 
 struct ServerOptions {
-  std::string bind = "127.0.0.1";
-  uint16_t port = 0;  // 0 picks a free port; see Server::port().
-  int threads = 2;
+  std::string bind = "127.0.0.1";  // Numeric IPv4/IPv6 or "localhost".
+  uint16_t port = 0;               // 0 picks a free port; see Server::port().
+  int threads = 2;  // Worker threads, each with its own epoll loop.
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;
   std::chrono::milliseconds idle_timeout{30'000};
   // Called once per rejected request with a short class ("bad json",
   // "body too large", ...) so services can count and rate-limit logs.
+  // The server reports "malformed request", "header too large",
+  // "request target too long", "body too large", "expectation failed",
+  // "unsupported version", "unknown path", "method not allowed" and
+  // "handler error". Runs on worker threads, possibly concurrently; must
+  // not throw.
   std::function<void(std::string_view reason)> on_reject;
 };
+
+// Wire behaviour, for clients and reviewers:
+// - Every response carries Content-Length (but 204 and 304), Content-Type,
+//   Date and Connection. Content-Length, Content-Type, Date, Connection and
+//   Transfer-Encoding in Response::headers are ignored, as is any extra
+//   header whose name or value holds CR, LF or NUL.
+// - HTTP/1.1 keeps the connection open unless the request says
+//   "Connection: close"; HTTP/1.0 closes unless it says "keep-alive".
+//   Pipelined requests are answered in order. Unread input is held back
+//   (not read) while more than 1 MiB of answers waits for the peer.
+// - A request line and headers over max_header_bytes get 431 (414 when the
+//   target alone is too long); a body over max_body_bytes gets 413 as soon
+//   as its Content-Length is known, before any of it is read. Both close the
+//   connection after the answer. "Expect: 100-continue" gets an interim
+//   100 when the body is acceptable; any other expectation gets 417.
+// - Malformed HTTP gets 400, an HTTP major version other than 1 gets 505;
+//   both close the connection.
+// - A connection with no traffic for idle_timeout is closed. After an answer
+//   that closes the connection, the server stops writing and discards input
+//   for up to 2 s, so the peer reads the answer instead of a reset.
+//
+// TODO: server-sent events for the dashboard are not supported yet. They
+// would fit as a Response with a `stream` callback that the connection polls
+// for more bytes when writable (chunked encoding, no Content-Length), with a
+// per-worker wake-up (eventfd) so a publisher thread can say "more ready".
 
 class Server {
  public:
   // Binds and starts the worker threads. Fails with the address and the
-  // system's reason if the socket cannot be bound.
+  // system's reason if the socket cannot be bound (including a port already
+  // served by another SO_REUSEPORT listener), or if options are invalid
+  // (threads < 1, zero limits or timeout).
   static Result<std::unique_ptr<Server>> Start(ServerOptions options,
                                                Router router);
   ~Server();  // Stops and joins the workers.
@@ -98,8 +147,10 @@ class Server {
 
   // The bound port (useful when options.port was 0).
   uint16_t port() const;
-  // Stops accepting, closes connections and joins the workers. Idempotent;
-  // safe to call from any thread but a worker's own handler.
+  // Stops accepting, closes connections and joins the workers. Answers
+  // already produced get one last non-blocking write attempt; requests in
+  // progress are dropped. Idempotent; safe to call from any thread but a
+  // worker's own handler (which would wait for itself).
   void Stop();
 
  private:

@@ -1,0 +1,227 @@
+#include "http/worker.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <iterator>
+
+namespace heimdall::http::internal {
+namespace {
+
+constexpr size_t kScratchBytes = 64 * 1024;
+constexpr int kMaxEvents = 128;
+// Bounded so a flood of connects cannot starve established connections.
+constexpr int kMaxAcceptsPerWake = 64;
+constexpr auto kMaxLinger = std::chrono::seconds(2);
+
+// Tags for the two non-connection descriptors in epoll_event.data.ptr.
+char listener_tag;
+char wake_tag;
+
+std::string FormatPeer(const sockaddr_storage& peer, socklen_t length) {
+  SocketAddress address;
+  std::memcpy(&address.storage, &peer, length);
+  address.length = length;
+  return address.ToString();
+}
+
+}  // namespace
+
+Worker::Worker(UniqueFd listener, int wake_fd, const ServerOptions& options,
+               const Router& router)
+    : listener_(std::move(listener)),
+      wake_fd_(wake_fd),
+      idle_timeout_(options.idle_timeout),
+      linger_timeout_(
+          std::min<Clock::duration>(options.idle_timeout, kMaxLinger)),
+      scratch_(kScratchBytes) {
+  context_.router = &router;
+  context_.max_header_bytes = options.max_header_bytes;
+  context_.max_body_bytes = options.max_body_bytes;
+  context_.on_reject = &options.on_reject;
+  context_.date = &date_;
+}
+
+Worker::~Worker() = default;
+
+Status Worker::Init() {
+  epoll_.Reset(epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll_.valid()) {
+    return MakeError("creating an epoll instance: {}", std::strerror(errno));
+  }
+  spare_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+
+  epoll_event listen_event{};
+  listen_event.events = EPOLLIN;
+  listen_event.data.ptr = &listener_tag;
+  epoll_event wake_event{};
+  wake_event.events = EPOLLIN;
+  wake_event.data.ptr = &wake_tag;
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, listener_.get(), &listen_event) !=
+          0 ||
+      epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_fd_, &wake_event) != 0) {
+    return MakeError("registering with epoll: {}", std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+void Worker::Run() {
+  std::array<epoll_event, kMaxEvents> events;
+  bool stopping = false;
+  while (!stopping) {
+    int count =
+        epoll_wait(epoll_.get(), events.data(), kMaxEvents, NextTimeoutMs());
+    if (count < 0 && errno != EINTR) {
+      // Only a bug (bad descriptor or arguments) gets here.
+      spdlog::critical("http worker: epoll_wait: {}", std::strerror(errno));
+      break;
+    }
+    now_ = Clock::now();
+    date_.Update(std::time(nullptr));
+
+    for (int i = 0; i < count; ++i) {
+      void* tag = events[i].data.ptr;
+      if (tag == &wake_tag) {
+        stopping = true;
+      } else if (tag == &listener_tag) {
+        AcceptAll();
+      } else {
+        Serve(static_cast<Slot*>(tag), events[i].events);
+      }
+    }
+    ExpireIdle();
+  }
+  CloseAll();
+}
+
+void Worker::AcceptAll() {
+  for (int i = 0; i < kMaxAcceptsPerWake; ++i) {
+    sockaddr_storage peer{};
+    socklen_t length = sizeof peer;
+    int fd = accept4(listener_.get(), reinterpret_cast<sockaddr*>(&peer),
+                     &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) {
+      Adopt(fd, peer, length);
+    } else if (errno == EMFILE || errno == ENFILE) {
+      ShedOneConnection();
+      return;
+    } else if (errno != EINTR && errno != ECONNABORTED) {
+      return;  // EAGAIN: the queue is empty.
+    }
+  }
+}
+
+void Worker::Adopt(int fd, const sockaddr_storage& peer,
+                   socklen_t peer_length) {
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+  Slot& slot = active_.emplace_back();
+  slot.position = std::prev(active_.end());
+  slot.connection =
+      std::make_unique<Connection>(fd, FormatPeer(peer, peer_length), context_);
+  slot.deadline = now_ + idle_timeout_;
+  slot.events = EPOLLIN;
+
+  epoll_event event{};
+  event.events = slot.events;
+  event.data.ptr = &slot;
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
+    active_.erase(slot.position);
+  }
+}
+
+void Worker::ShedOneConnection() {
+  spare_.Reset();
+  ::close(accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  spare_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  spdlog::warn("http worker: out of file descriptors; dropped a connection");
+}
+
+void Worker::Serve(Slot* slot, uint32_t events) {
+  Connection& connection = *slot->connection;
+  bool alive = (events & EPOLLERR) == 0;
+  if (alive && (events & (EPOLLIN | EPOLLHUP))) {
+    alive = connection.OnReadable(scratch_);
+  }
+  if (alive && (events & EPOLLOUT)) alive = connection.OnWritable();
+
+  if (!alive) {
+    Close(slot);
+    return;
+  }
+  Touch(slot);
+  UpdateInterest(slot);
+}
+
+void Worker::Touch(Slot* slot) {
+  if (slot->lingering) return;  // A linger has a fixed end.
+  if (slot->connection->lingering()) {
+    slot->lingering = true;
+    slot->deadline = now_ + linger_timeout_;
+    lingering_.splice(lingering_.end(), active_, slot->position);
+    return;
+  }
+  slot->deadline = now_ + idle_timeout_;
+  active_.splice(active_.end(), active_, slot->position);
+}
+
+void Worker::UpdateInterest(Slot* slot) {
+  uint32_t wanted = slot->connection->WantedEvents();
+  if (wanted == slot->events) return;
+  epoll_event event{};
+  event.events = wanted;
+  event.data.ptr = slot;
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, slot->connection->fd(), &event) !=
+      0) {
+    Close(slot);
+    return;
+  }
+  slot->events = wanted;
+}
+
+void Worker::Close(Slot* slot) {
+  // Closing the descriptor also removes it from the epoll set.
+  SlotList& list = slot->lingering ? lingering_ : active_;
+  list.erase(slot->position);
+}
+
+void Worker::ExpireIdle() {
+  while (!active_.empty() && active_.front().deadline <= now_) {
+    active_.pop_front();
+  }
+  while (!lingering_.empty() && lingering_.front().deadline <= now_) {
+    lingering_.pop_front();
+  }
+}
+
+int Worker::NextTimeoutMs() const {
+  Clock::time_point next = Clock::time_point::max();
+  if (!active_.empty()) next = active_.front().deadline;
+  if (!lingering_.empty()) next = std::min(next, lingering_.front().deadline);
+  if (next == Clock::time_point::max()) return -1;
+
+  auto wait = next - Clock::now();
+  if (wait <= Clock::duration::zero()) return 0;
+  // Rounded up, so the loop does not wake just before a deadline.
+  auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
+  return static_cast<int>(std::min<int64_t>(ms, 60'000));
+}
+
+void Worker::CloseAll() {
+  listener_.Reset();
+  for (Slot& slot : active_) slot.connection->FlushBeforeClose();
+  active_.clear();
+  lingering_.clear();
+}
+
+}  // namespace heimdall::http::internal
