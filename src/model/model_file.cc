@@ -15,7 +15,9 @@
 namespace heimdall::model {
 namespace {
 
-using nlohmann::json;
+// ordered_json keeps keys in the order written, so a file reads top-down:
+// format first, bulk data last.
+using json = nlohmann::ordered_json;
 
 json ScalerToJson(const std::optional<Scaler>& scaler) {
   if (!scaler.has_value()) return nullptr;
@@ -50,15 +52,24 @@ json HeadToJson(const Model& model) {
           {"training", SummaryToJson(p.summary)}};
 }
 
-json SupportVectorsToJson(const ModelParams& p) {
-  json rows = json::array();
+// One support vector per line, its coefficient on the line after the
+// support-vector block in the same order.
+void AppendSupportVectors(const ModelParams& p, std::string* out) {
   const size_t width = p.features.size();
-  for (size_t i = 0; i < p.coefficients.size(); ++i) {
+  const size_t count = p.coefficients.size();
+  *out += " \"support_vectors\": [\n";
+  for (size_t i = 0; i < count; ++i) {
     const auto first = p.support_vectors.begin() +
                        static_cast<std::ptrdiff_t>(i * width);
-    rows.push_back(std::vector<double>(first, first + width));
+    *out += "  " + json(std::vector<double>(first, first + width)).dump();
+    *out += i + 1 < count ? ",\n" : "\n";
   }
-  return rows;
+  *out += " ],\n \"coefficients\": [\n";
+  for (size_t i = 0; i < count; ++i) {
+    *out += "  " + json(p.coefficients[i]).dump();
+    *out += i + 1 < count ? ",\n" : "\n";
+  }
+  *out += " ]\n}\n";
 }
 
 // Reads typed fields out of a parsed document; the first problem found is
@@ -289,12 +300,16 @@ Status WriteNewFile(const std::string& temp, std::string_view text) {
 }  // namespace
 
 std::string ModelToJson(const Model& model) {
-  json doc = HeadToJson(model);
-  doc["support_vectors"] = SupportVectorsToJson(model.params());
-  doc["coefficients"] = model.params().coefficients;
-  // nlohmann writes doubles in the shortest form that reads back to the
-  // same bits, which is what the format promises.
-  return doc.dump(1) + "\n";
+  // One key per line, the bulk one row per line. nlohmann writes doubles in
+  // the shortest form that reads back to the same bits, which is what the
+  // format promises.
+  const json head = HeadToJson(model);
+  std::string out = "{\n";
+  for (const auto& [key, value] : head.items()) {
+    out += " " + json(key).dump() + ": " + value.dump() + ",\n";
+  }
+  AppendSupportVectors(model.params(), &out);
+  return out;
 }
 
 std::string ModelSummaryJson(const Model& model) {

@@ -15,7 +15,7 @@ namespace heimdall::model {
 namespace {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 const Model& TrainedModel() {
   static const Model model = [] {
