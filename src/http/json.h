@@ -1,7 +1,7 @@
 // Strict JSON for request bodies and safe JSON for responses.
 //
 // Requests: ParseJsonObject accepts only what a careful service wants to
-// read — one JSON object, no duplicate keys, bounded nesting — and names the
+// read (one JSON object, no duplicate keys, bounded nesting) and names the
 // problem otherwise, in words fit for an HTTP 400 `error`.
 //
 // Responses: nlohmann::json writes NaN and infinities as `null`, which would
