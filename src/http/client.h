@@ -5,6 +5,7 @@
 #define HEIMDALL_HTTP_CLIENT_H_
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <utility>
@@ -27,6 +28,8 @@ struct ClientRequest {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::chrono::milliseconds timeout{2000};  // Whole exchange, connect included.
+  // A longer response body is an error, not a truncated answer.
+  size_t max_response_bytes = 8 * 1024 * 1024;
 };
 
 // Reuses one connection per peer across calls (keep-alive). Not thread-safe:
@@ -41,6 +44,10 @@ class Client {
   // Performs the exchange. Any HTTP status is a successful exchange; an
   // error means no complete response arrived in time (refused, reset,
   // timed out, too large), with the URL and the reason in the message.
+  // Also an error: a timeout that is not positive, a header with CR or LF,
+  // a scheme other than http/https. Proxy settings in the environment are
+  // ignored, redirects are not followed, and "Expect: 100-continue" is
+  // never sent. Content-Type is sent only with a body.
   Result<ClientResponse> Send(const ClientRequest& request);
 
   Result<ClientResponse> Get(const std::string& url,
