@@ -169,16 +169,27 @@ bool IsSameProcess(const ProcessId& id) {
   return stat && stat->start_ticks == id.start_ticks;
 }
 
-// Waits until the group is empty or `timeout` passes, reaping the leader.
-bool WaitForGroup(const ProcessId& id, Duration timeout) {
+// Polls `done` until it holds or `timeout` passes; processes run on real
+// time, so this waits on the real clock.
+template <typename Done>
+bool WaitUntil(Done done, Duration timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    ReapIfChild(id.pid);
-    if (ProcessGroupMembers(id.pid).empty()) return true;
+    if (done()) return true;
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(5ms);
   }
 }
+
+// Sends `signal` to `target` (a PID, or a group as -PGID), then waits up to
+// `timeout` for `gone`.
+template <typename Gone>
+bool SignalAndWait(pid_t target, int signal, Gone gone, Duration timeout) {
+  kill(target, signal);
+  return WaitUntil(gone, timeout);
+}
+
+constexpr Duration kKillTimeout = 5s;
 
 }  // namespace
 
@@ -223,13 +234,25 @@ Status StopProcessGroup(const ProcessId& id, Duration grace) {
     ReapIfChild(id.pid);
     return Status::Ok();
   }
-  kill(-id.pid, SIGTERM);
-  if (WaitForGroup(id, grace)) return Status::Ok();
-
-  kill(-id.pid, SIGKILL);
-  if (WaitForGroup(id, 5s)) return Status::Ok();
+  auto gone = [&] {
+    ReapIfChild(id.pid);
+    return ProcessGroupMembers(id.pid).empty();
+  };
+  if (SignalAndWait(-id.pid, SIGTERM, gone, grace)) return Status::Ok();
+  if (SignalAndWait(-id.pid, SIGKILL, gone, kKillTimeout)) return Status::Ok();
   return MakeError("process group {} survived SIGKILL (members: {})", id.pid,
                    fmt::join(ProcessGroupMembers(id.pid), ", "));
+}
+
+Status StopProcess(const ProcessId& id, Duration grace) {
+  if (id.pid <= 0 || !IsSameProcess(id)) {
+    ReapIfChild(id.pid);
+    return Status::Ok();
+  }
+  auto gone = [&] { return !IsRunning(id); };
+  if (SignalAndWait(id.pid, SIGTERM, gone, grace)) return Status::Ok();
+  if (SignalAndWait(id.pid, SIGKILL, gone, kKillTimeout)) return Status::Ok();
+  return MakeError("process {} survived SIGKILL", id.pid);
 }
 
 std::vector<pid_t> ProcessGroupMembers(pid_t pgid) {

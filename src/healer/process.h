@@ -57,6 +57,9 @@ bool IsRunning(const ProcessId& id);
 // (a process stuck in the kernel): the caller must treat it as unknown.
 Status StopProcessGroup(const ProcessId& id, Duration grace);
 
+// The same for one process that does not lead its group.
+Status StopProcess(const ProcessId& id, Duration grace);
+
 // PIDs of live (non-zombie) processes in process group `pgid`.
 std::vector<pid_t> ProcessGroupMembers(pid_t pgid);
 

@@ -1,0 +1,42 @@
+#include "healer/provider.h"
+
+namespace heimdall::healer {
+
+nlohmann::json ToJson(const Deployment& deployment) {
+  return {{"generation_id", deployment.generation_id},
+          {"provider", deployment.provider},
+          {"simulator_url", deployment.simulator_url},
+          {"predictor_url", deployment.predictor_url},
+          {"detail", deployment.detail}};
+}
+
+Result<Deployment> DeploymentFromJson(const nlohmann::json& json) {
+  if (!json.is_object()) return MakeError("deployment: not a JSON object");
+  Deployment deployment;
+  auto field = [&](const char* name, auto* out) -> Status {
+    auto it = json.find(name);
+    using T = std::remove_pointer_t<decltype(out)>;
+    if (it == json.end()) return MakeError("deployment: missing \"{}\"", name);
+    if constexpr (std::is_same_v<T, int64_t>) {
+      if (!it->is_number_integer()) {
+        return MakeError("deployment: \"{}\" is not an integer", name);
+      }
+    } else {
+      if (!it->is_string()) {
+        return MakeError("deployment: \"{}\" is not a string", name);
+      }
+    }
+    *out = it->template get<T>();
+    return Status::Ok();
+  };
+  HEIMDALL_RETURN_IF_ERROR(field("generation_id", &deployment.generation_id));
+  HEIMDALL_RETURN_IF_ERROR(field("provider", &deployment.provider));
+  HEIMDALL_RETURN_IF_ERROR(field("simulator_url", &deployment.simulator_url));
+  HEIMDALL_RETURN_IF_ERROR(field("predictor_url", &deployment.predictor_url));
+  if (auto it = json.find("detail"); it != json.end()) {
+    deployment.detail = *it;
+  }
+  return deployment;
+}
+
+}  // namespace heimdall::healer
