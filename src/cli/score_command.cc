@@ -1,13 +1,13 @@
 // heimdall score: score every row of a CSV file with a model file.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "cli/command.h"
 #include "common/csv.h"
@@ -40,9 +40,10 @@ std::string CsvCell(const std::string& cell) {
 // already has a column called that.
 std::string AddedColumn(const CsvReader& reader, const std::string& name) {
   if (!reader.Column(name).has_value()) return name;
-  spdlog::warn("{} already has a '{}' column; the score is in "
-               "'heimdall_{}'",
-               reader.name(), name, name);
+  spdlog::warn(
+      "{} already has a '{}' column; the score is in "
+      "'heimdall_{}'",
+      reader.name(), name, name);
   return "heimdall_" + name;
 }
 
@@ -88,9 +89,9 @@ Status ReadChunk(CsvReader& reader, const std::vector<size_t>& columns,
     for (size_t column : columns) {
       Result<double> value = ParseFiniteDouble(record.cells[column]);
       if (!value.ok()) {
-        return value.error().Annotate(
-            fmt::format("{}: line {}: column '{}'", reader.name(),
-                        record.line, reader.header()[column]));
+        return value.error().Annotate(fmt::format("{}: line {}: column '{}'",
+                                                  reader.name(), record.line,
+                                                  reader.header()[column]));
       }
       x->push_back(*value);
     }
@@ -100,8 +101,8 @@ Status ReadChunk(CsvReader& reader, const std::vector<size_t>& columns,
 }
 
 void AppendRows(const std::vector<CsvRecord>& records,
-                const std::vector<double>& decisions,
-                const model::Model& model, fmt::memory_buffer* out) {
+                const std::vector<double>& decisions, const model::Model& model,
+                fmt::memory_buffer* out) {
   auto it = std::back_inserter(*out);
   for (size_t i = 0; i < records.size(); ++i) {
     for (const std::string& cell : records[i].cells) {
@@ -151,13 +152,14 @@ Result<int> RunScore(const ScoreFlags& flags) {
 
 Command AddScoreCommand(CLI::App& root) {
   auto flags = std::make_shared<ScoreFlags>();
-  CLI::App* app = root.add_subcommand(
-      "score",
-      "Score a CSV file: print its rows with decision and "
-      "failure_probability columns added");
+  CLI::App* app =
+      root.add_subcommand("score",
+                          "Score a CSV file: print its rows with decision and "
+                          "failure_probability columns added");
   app->add_option("--model", flags->model, "Model file from heimdall train")
       ->required();
-  app->add_option("--input", flags->input, "CSV file with the model's "
+  app->add_option("--input", flags->input,
+                  "CSV file with the model's "
                   "feature columns and a header row")
       ->required();
   return {app, [flags] { return RunScore(*flags); }};

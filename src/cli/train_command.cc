@@ -1,9 +1,9 @@
 // heimdall train: fit a One-Class SVM and write a model file.
+#include <fmt/format.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "cli/command.h"
 #include "common/csv.h"
@@ -47,8 +47,9 @@ Result<model::TrainOptions> ParseOptions(const TrainFlags& flags) {
 Result<NumericTable> ReadTrainingData(const TrainFlags& flags) {
   if (flags.input.empty()) {
     if (flags.features_given) {
-      return Error("--features needs --input (the built-in set has the "
-                   "three vitals)");
+      return Error(
+          "--features needs --input (the built-in set has the "
+          "three vitals)");
     }
     return model::BuiltinHealthySet();
   }
@@ -68,11 +69,12 @@ Result<int> RunTrain(const TrainFlags& flags) {
   }
   HEIMDALL_RETURN_IF_ERROR(model::SaveModel(*fitted, flags.out));
 
-  fmt::print("trained on {} rows of {}: {} support vectors, offset {:.9g}, "
-             "gamma {:.9g} ({}) -> {}\n",
-             data->rows(), options->source, fitted->num_support_vectors(),
-             fitted->params().offset, fitted->params().gamma,
-             model::GammaRuleName(options->gamma), flags.out);
+  fmt::print(
+      "trained on {} rows of {}: {} support vectors, offset {:.9g}, "
+      "gamma {:.9g} ({}) -> {}\n",
+      data->rows(), options->source, fitted->num_support_vectors(),
+      fitted->params().offset, fitted->params().gamma,
+      model::GammaRuleName(options->gamma), flags.out);
   return 0;
 }
 

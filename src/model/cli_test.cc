@@ -1,4 +1,5 @@
 // Runs the heimdall binary's train and score subcommands end to end.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -7,8 +8,6 @@
 #include <fstream>
 #include <sstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "common/csv.h"
 #include "model/model_file.h"
@@ -67,12 +66,12 @@ class CliTest : public testing::Test {
 
 TEST_F(CliTest, TrainThenScoreMatchesScikitLearnOnEveryPeerProbe) {
   const Outcome train = Heimdall("train --input " + kPeer +
-                             "peer_train.csv --out " + Path("peer.json"));
+                                 "peer_train.csv --out " + Path("peer.json"));
   ASSERT_EQ(train.exit_code, 0) << train.err;
   EXPECT_NE(train.out.find("trained on 500 rows"), std::string::npos);
 
   const Outcome score = Heimdall("score --model " + Path("peer.json") +
-                             " --input " + kPeer + "peer_probe_scores.csv");
+                                 " --input " + kPeer + "peer_probe_scores.csv");
   ASSERT_EQ(score.exit_code, 0) << score.err;
   std::ofstream(Path("scored.csv")) << score.out;
   // The probe file has sklearn's `decision` already, so ours is renamed.
@@ -119,7 +118,8 @@ TEST_F(CliTest, BadTrainingRequestsExitOneWithAMessage) {
        "no column 'pulse'"},
   };
   for (const Case& c : cases) {
-    const Outcome run = Heimdall("train " + c.args + " --out " + Path("x.json"));
+    const Outcome run =
+        Heimdall("train " + c.args + " --out " + Path("x.json"));
     EXPECT_EQ(run.exit_code, 1) << c.args;
     EXPECT_NE(run.err.find(c.message), std::string::npos)
         << c.args << ": " << run.err;
@@ -141,13 +141,13 @@ TEST_F(CliTest, ScoreRefusesInputItCannotScore) {
   };
   for (const Case& c : cases) {
     const Outcome run = Heimdall("score --model " + Path("m.json") +
-                             " --input " + Path(c.args));
+                                 " --input " + Path(c.args));
     EXPECT_EQ(run.exit_code, 1) << c.args;
     EXPECT_NE(run.err.find("heimdall score: "), std::string::npos) << run.err;
     EXPECT_NE(run.err.find(c.message), std::string::npos) << run.err;
   }
   const Outcome bad_model = Heimdall("score --model " + Path("missing.csv") +
-                                 " --input " + Path("text.csv"));
+                                     " --input " + Path("text.csv"));
   EXPECT_EQ(bad_model.exit_code, 1);
   EXPECT_NE(bad_model.err.find("missing.csv: not a valid JSON document"),
             std::string::npos)
@@ -160,12 +160,11 @@ TEST_F(CliTest, ScoreQuotesCellsThatNeedIt) {
       << "note,heart_rate,oxygen_level,temperature\n"
          "\"calm, resting\",80,99,37\n";
   const Outcome run = Heimdall("score --model " + Path("m.json") + " --input " +
-                           Path("notes.csv"));
+                               Path("notes.csv"));
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_EQ(run.out.rfind(
-                "note,heart_rate,oxygen_level,temperature,decision,"
-                "failure_probability\n\"calm, resting\",80,99,37,",
-                0),
+  EXPECT_EQ(run.out.rfind("note,heart_rate,oxygen_level,temperature,decision,"
+                          "failure_probability\n\"calm, resting\",80,99,37,",
+                          0),
             0u)
       << run.out;
 }

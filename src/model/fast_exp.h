@@ -59,8 +59,7 @@ inline constexpr double kMaxNegativeExponent = 708.0;
   // 2^n built directly as an exponent field: the low 12 bits of the
   // shifted value's pattern are n mod 4096; n + 1023 lies in [1, 1023]
   // because -1022 < n <= 0.
-  const uint64_t scale_bits =
-      (std::bit_cast<uint64_t>(shifted) + 1023) << 52;
+  const uint64_t scale_bits = (std::bit_cast<uint64_t>(shifted) + 1023) << 52;
   return p * std::bit_cast<double>(scale_bits);
 }
 

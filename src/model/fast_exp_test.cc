@@ -1,10 +1,10 @@
 #include "model/fast_exp.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <random>
-
-#include <gtest/gtest.h>
 
 namespace heimdall::model::internal {
 namespace {
@@ -28,8 +28,8 @@ TEST(ExpOfNegative, MatchesStdExpOnRandomArguments) {
   double worst = 0;
   for (int i = 0; i < 1000000; ++i) {
     // Half spread over the whole range, half where kernels usually land.
-    const double a = i % 2 ? unit(engine) * kMaxNegativeExponent
-                           : unit(engine) * 4;
+    const double a =
+        i % 2 ? unit(engine) * kMaxNegativeExponent : unit(engine) * 4;
     worst = std::max(worst, RelativeError(a));
   }
   EXPECT_LT(worst, 1e-14);
@@ -44,9 +44,9 @@ TEST(ExpOfNegative, IsExactAtZeroAndNearlyExactForTinyArguments) {
 
 TEST(ExpOfNegative, ClampsHugeArgumentsToATinyNormalNumber) {
   const double floor = std::exp(-kMaxNegativeExponent);
-  for (double a : {708.0, 708.5, 745.2, 1e6, 1e300,
-                   std::numeric_limits<double>::max(),
-                   std::numeric_limits<double>::infinity()}) {
+  for (double a :
+       {708.0, 708.5, 745.2, 1e6, 1e300, std::numeric_limits<double>::max(),
+        std::numeric_limits<double>::infinity()}) {
     const double e = ExpOfNegative(a);
     EXPECT_TRUE(std::isnormal(e)) << a;
     EXPECT_NEAR(e, floor, floor * 1e-13) << a;

@@ -5,8 +5,8 @@
 #include "model/fast_exp.h"
 
 // Clones per x86-64 micro-architecture level; see kernel.h.
-#define HEIMDALL_KERNEL_CLONES                                         \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3",     \
+#define HEIMDALL_KERNEL_CLONES                                     \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", \
                                "arch=x86-64-v2", "default")))
 
 namespace heimdall::model::internal {
@@ -92,11 +92,16 @@ template <size_t kFeatures>
 HEIMDALL_KERNEL_CLONES
 double KernelSum(const KernelView& kernel, const double* row) {
   switch (kernel.features) {
-    case 1: return SumOne<1>(kernel, row);
-    case 2: return SumOne<2>(kernel, row);
-    case 3: return SumOne<3>(kernel, row);
-    case 4: return SumOne<4>(kernel, row);
-    default: return SumOne<0>(kernel, row);
+    case 1:
+      return SumOne<1>(kernel, row);
+    case 2:
+      return SumOne<2>(kernel, row);
+    case 3:
+      return SumOne<3>(kernel, row);
+    case 4:
+      return SumOne<4>(kernel, row);
+    default:
+      return SumOne<0>(kernel, row);
   }
 }
 
@@ -104,10 +109,14 @@ HEIMDALL_KERNEL_CLONES
 void KernelSumBatch(const KernelView& kernel, const double* rows, size_t n,
                     double* out) {
   switch (kernel.features) {
-    case 1: return SumBatch<1>(kernel, rows, n, out);
-    case 2: return SumBatch<2>(kernel, rows, n, out);
-    case 3: return SumBatch<3>(kernel, rows, n, out);
-    case 4: return SumBatch<4>(kernel, rows, n, out);
+    case 1:
+      return SumBatch<1>(kernel, rows, n, out);
+    case 2:
+      return SumBatch<2>(kernel, rows, n, out);
+    case 3:
+      return SumBatch<3>(kernel, rows, n, out);
+    case 4:
+      return SumBatch<4>(kernel, rows, n, out);
     default:
       // Wider models are rare; score them one reading at a time.
       for (size_t i = 0; i < n; ++i) {

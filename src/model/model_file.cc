@@ -8,9 +8,8 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace heimdall::model {
 namespace {
@@ -59,8 +58,8 @@ void AppendSupportVectors(const ModelParams& p, std::string* out) {
   const size_t count = p.coefficients.size();
   *out += " \"support_vectors\": [\n";
   for (size_t i = 0; i < count; ++i) {
-    const auto first = p.support_vectors.begin() +
-                       static_cast<std::ptrdiff_t>(i * width);
+    const auto first =
+        p.support_vectors.begin() + static_cast<std::ptrdiff_t>(i * width);
     *out += "  " + json(std::vector<double>(first, first + width)).dump();
     *out += i + 1 < count ? ",\n" : "\n";
   }
@@ -202,8 +201,7 @@ void ReadSupportVectors(Reader& r, const json& doc, ModelParams* p) {
       r.Fail("support vector {} has {} values, expected {} (one per feature)",
              i + 1, row.size(), p->features.size());
     }
-    p->support_vectors.insert(p->support_vectors.end(), row.begin(),
-                              row.end());
+    p->support_vectors.insert(p->support_vectors.end(), row.begin(), row.end());
   }
 }
 
@@ -286,8 +284,8 @@ Status WriteAll(int fd, std::string_view text) {
 
 // Writes `text` to a new file at `temp`, durably.
 Status WriteNewFile(const std::string& temp, std::string_view text) {
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                        0644);
+  const int fd =
+      ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
     return MakeError("creating {}: {}", temp, std::strerror(errno));
   }

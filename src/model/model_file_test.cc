@@ -1,13 +1,12 @@
 #include "model/model_file.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "model/train.h"
 
@@ -68,8 +67,7 @@ TEST_F(ModelFileTest, RoundTripScoresBitForBit) {
   EXPECT_EQ(loaded->params().scaler->scale, model.params().scaler->scale);
   EXPECT_EQ(loaded->features(), model.features());
   EXPECT_EQ(loaded->summary().trained_at, model.summary().trained_at);
-  EXPECT_EQ(loaded->summary().decision_stddev,
-            model.summary().decision_stddev);
+  EXPECT_EQ(loaded->summary().decision_stddev, model.summary().decision_stddev);
 
   const NumericTable probes = BuiltinHealthySet(300, 7);
   for (size_t i = 0; i < probes.rows(); ++i) {
@@ -122,55 +120,67 @@ TEST_F(ModelFileTest, TruncatedAndCorruptFilesAreRejectedWithTheirName) {
 }
 
 TEST_F(ModelFileTest, RejectsWrongFormatAndVersion) {
-  EXPECT_NE(
-      LoadEdited([](json& d) { d["version"] = 2; })
-          .find(": format version 2 is not supported (this build reads "
-                "version 1)"),
-      std::string::npos);
-  EXPECT_NE(LoadEdited([](json& d) { d["version"] = "1"; })
-                .find("format version \"1\" is not supported"),
+  EXPECT_NE(LoadEdited([](json& d) { d["version"] = 2; })
+                .find(": format version 2 is not supported (this build reads "
+                      "version 1)"),
             std::string::npos);
-  EXPECT_NE(LoadEdited([](json& d) { d["format"] = "libsvm"; })
-                .find("format is 'libsvm', not 'heimdall-ocsvm'"),
+  EXPECT_NE(LoadEdited([](json& d) {
+              d["version"] = "1";
+            }).find("format version \"1\" is not supported"),
             std::string::npos);
-  EXPECT_NE(LoadEdited([](json& d) { d.erase("format"); })
-                .find("the document has no 'format'"),
+  EXPECT_NE(LoadEdited([](json& d) {
+              d["format"] = "libsvm";
+            }).find("format is 'libsvm', not 'heimdall-ocsvm'"),
+            std::string::npos);
+  EXPECT_NE(LoadEdited([](json& d) {
+              d.erase("format");
+            }).find("the document has no 'format'"),
             std::string::npos);
 }
 
 TEST_F(ModelFileTest, RejectsInconsistentShapes) {
-  EXPECT_NE(LoadEdited([](json& d) { d["coefficients"].push_back(0.5); })
-                .find("support vectors but"),
+  EXPECT_NE(LoadEdited([](json& d) {
+              d["coefficients"].push_back(0.5);
+            }).find("support vectors but"),
             std::string::npos);
-  EXPECT_NE(LoadEdited([](json& d) { d["support_vectors"][2].erase(0); })
-                .find("support vector 3 has 2 values, expected 3"),
+  EXPECT_NE(LoadEdited([](json& d) {
+              d["support_vectors"][2].erase(0);
+            }).find("support vector 3 has 2 values, expected 3"),
             std::string::npos);
-  EXPECT_NE(LoadEdited([](json& d) { d["features"].push_back("pulse"); })
-                .find("support vector 1 has 3 values, expected 4"),
+  EXPECT_NE(LoadEdited([](json& d) {
+              d["features"].push_back("pulse");
+            }).find("support vector 1 has 3 values, expected 4"),
             std::string::npos);
-  EXPECT_NE(LoadEdited([](json& d) { d["scaler"]["mean"].erase(1); })
-                .find("2 means and 3 scales for 3 features"),
+  EXPECT_NE(LoadEdited([](json& d) {
+              d["scaler"]["mean"].erase(1);
+            }).find("2 means and 3 scales for 3 features"),
             std::string::npos);
-  EXPECT_NE(LoadEdited([](json& d) { d["features"] = json::array(); })
-                .find("support vector 1 has 3 values, expected 0"),
+  EXPECT_NE(LoadEdited([](json& d) {
+              d["features"] = json::array();
+            }).find("support vector 1 has 3 values, expected 0"),
             std::string::npos);
 }
 
 TEST_F(ModelFileTest, RejectsNonNumbersAndNonFiniteNumbers) {
-  EXPECT_NE(LoadEdited([](json& d) { d["offset"] = nullptr; })
-                .find("'offset' is not a number"),
+  EXPECT_NE(LoadEdited([](json& d) {
+              d["offset"] = nullptr;
+            }).find("'offset' is not a number"),
             std::string::npos);
-  EXPECT_NE(LoadEdited([](json& d) { d["gamma"] = "0.3"; })
-                .find("'gamma' is not a number"),
+  EXPECT_NE(LoadEdited([](json& d) {
+              d["gamma"] = "0.3";
+            }).find("'gamma' is not a number"),
             std::string::npos);
-  EXPECT_NE(LoadEdited([](json& d) { d["gamma"] = -1; })
-                .find("gamma -1 is not a positive finite number"),
+  EXPECT_NE(LoadEdited([](json& d) {
+              d["gamma"] = -1;
+            }).find("gamma -1 is not a positive finite number"),
             std::string::npos);
-  EXPECT_NE(LoadEdited([](json& d) { d["support_vectors"][0][1] = nullptr; })
-                .find("support vector 1 holds null where a number belongs"),
+  EXPECT_NE(LoadEdited([](json& d) {
+              d["support_vectors"][0][1] = nullptr;
+            }).find("support vector 1 holds null where a number belongs"),
             std::string::npos);
-  EXPECT_NE(LoadEdited([](json& d) { d["scaler"]["scale"][0] = 0; })
-                .find("scaler scale 0 is not a positive"),
+  EXPECT_NE(LoadEdited([](json& d) {
+              d["scaler"]["scale"][0] = 0;
+            }).find("scaler scale 0 is not a positive"),
             std::string::npos);
   EXPECT_NE(LoadEdited([](json& d) {
               d["probability"]["mapping"] = "probit";

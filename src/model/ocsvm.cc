@@ -79,15 +79,17 @@ Status CheckScalars(const ModelParams& params) {
 
 std::string_view MappingName(ProbabilityMapping mapping) {
   switch (mapping) {
-    case ProbabilityMapping::kLogistic: return "logistic";
-    case ProbabilityMapping::kScaledLogistic: return "scaled_logistic";
+    case ProbabilityMapping::kLogistic:
+      return "logistic";
+    case ProbabilityMapping::kScaledLogistic:
+      return "scaled_logistic";
   }
   return "unknown";
 }
 
 Result<ProbabilityMapping> ParseMapping(std::string_view name) {
-  for (ProbabilityMapping mapping : {ProbabilityMapping::kLogistic,
-                                     ProbabilityMapping::kScaledLogistic}) {
+  for (ProbabilityMapping mapping :
+       {ProbabilityMapping::kLogistic, ProbabilityMapping::kScaledLogistic}) {
     if (name == MappingName(mapping)) return mapping;
   }
   return MakeError(
@@ -100,8 +102,8 @@ double ClippedLogistic(double decision, double scale) {
   const double z = decision / scale;
   if (std::isnan(z)) return kMaxProbability;
   // exp of a non-positive number only, so nothing overflows.
-  const double p = z >= 0 ? std::exp(-z) / (1 + std::exp(-z))
-                          : 1 / (1 + std::exp(z));
+  const double p =
+      z >= 0 ? std::exp(-z) / (1 + std::exp(-z)) : 1 / (1 + std::exp(z));
   return std::clamp(p, kMinProbability, kMaxProbability);
 }
 
@@ -116,15 +118,13 @@ Result<Model> Model::Create(ModelParams params) {
   return Model(std::move(params));
 }
 
-Model::Model(ModelParams params) : params_(std::move(params)) {
-  BuildKernel();
-}
+Model::Model(ModelParams params) : params_(std::move(params)) { BuildKernel(); }
 
 void Model::BuildKernel() {
   const size_t features = num_features();
   const size_t count = num_support_vectors();
-  padded_ = (count + internal::kLanes - 1) / internal::kLanes *
-            internal::kLanes;
+  padded_ =
+      (count + internal::kLanes - 1) / internal::kLanes * internal::kLanes;
   centers_.assign(features * padded_, 0.0);
   weights_.assign(features, params_.gamma);
   coefs_.assign(padded_, 0.0);
@@ -155,8 +155,7 @@ void Model::BuildKernel() {
 
 double Model::ToInputUnits(size_t feature, double value) const {
   if (!params_.scaler.has_value()) return value;
-  return params_.scaler->mean[feature] +
-         params_.scaler->scale[feature] * value;
+  return params_.scaler->mean[feature] + params_.scaler->scale[feature] * value;
 }
 
 void Model::BuildReference(const std::vector<double>& weighted_sum,
@@ -206,16 +205,16 @@ std::vector<FeatureContribution> Model::Explain(
   contributions.reserve(num_features());
   for (size_t j = 0; j < num_features(); ++j) {
     moved[j] = reference_[j];
-    contributions.push_back({params_.features[j], row[j], reference_[j],
-                             Decision(moved) - base});
+    contributions.push_back(
+        {params_.features[j], row[j], reference_[j], Decision(moved) - base});
     moved[j] = row[j];
   }
   return contributions;
 }
 
 internal::KernelView Model::Kernel() const {
-  return {num_features(), num_support_vectors(), padded_, centers_.data(),
-          weights_.data(), coefs_.data()};
+  return {num_features(),  num_support_vectors(), padded_,
+          centers_.data(), weights_.data(),       coefs_.data()};
 }
 
 }  // namespace heimdall::model

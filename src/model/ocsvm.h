@@ -60,12 +60,12 @@ struct Scaler {
 // What was learned about the training run; stored in the model file and
 // reported by services (GET /model). Informational: scoring never reads it.
 struct TrainingSummary {
-  size_t rows = 0;            // Training rows.
-  std::string source;         // Input file, or "builtin".
-  std::string trained_at;     // UTC, ISO 8601, e.g. "2026-12-04T16:03:43Z".
-  std::string gamma_rule;     // "auto", "scale" or "value".
-  double nu = 0;              // The nu the model was trained with.
-  double decision_min = 0;    // Decision values over the training rows.
+  size_t rows = 0;          // Training rows.
+  std::string source;       // Input file, or "builtin".
+  std::string trained_at;   // UTC, ISO 8601, e.g. "2026-12-04T16:03:43Z".
+  std::string gamma_rule;   // "auto", "scale" or "value".
+  double nu = 0;            // The nu the model was trained with.
+  double decision_min = 0;  // Decision values over the training rows.
   double decision_mean = 0;
   double decision_max = 0;
   double decision_stddev = 0;
@@ -136,8 +136,7 @@ class Model {
  private:
   explicit Model(ModelParams params);
   void BuildKernel();
-  void BuildReference(const std::vector<double>& weighted_sum,
-                      double coef_sum);
+  void BuildReference(const std::vector<double>& weighted_sum, double coef_sum);
   double ToInputUnits(size_t feature, double value) const;
   internal::KernelView Kernel() const;
 

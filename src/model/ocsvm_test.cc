@@ -1,10 +1,10 @@
 #include "model/ocsvm.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <random>
-
-#include <gtest/gtest.h>
 
 namespace heimdall::model {
 namespace {
@@ -150,13 +150,16 @@ TEST(Model, CreateRejectsInconsistentParams) {
       {"zero gamma", [](ModelParams* p) { p->gamma = 0; },
        "gamma 0 is not a positive"},
       {"narrow scaler",
-       [](ModelParams* p) { p->scaler = Scaler{{0, 0}, {1, 1}}; },
+       [](ModelParams* p) {
+         p->scaler = Scaler{{0, 0}, {1, 1}};
+       },
        "2 means and 2 scales for 3 features"},
       {"zero scale",
-       [](ModelParams* p) { p->scaler = Scaler{{0, 0, 0}, {1, 0, 1}}; },
+       [](ModelParams* p) {
+         p->scaler = Scaler{{0, 0, 0}, {1, 0, 1}};
+       },
        "scale 0 is not a positive"},
-      {"zero probability scale",
-       [](ModelParams* p) { p->mapping_scale = 0; },
+      {"zero probability scale", [](ModelParams* p) { p->mapping_scale = 0; },
        "probability scale 0"},
   };
   for (const Case& c : cases) {
@@ -200,8 +203,8 @@ TEST(Model, FailureProbabilityUsesTheModelsMapping) {
 }
 
 TEST(ProbabilityMapping, NamesRoundTripAndUnknownNamesAreRefused) {
-  for (ProbabilityMapping m : {ProbabilityMapping::kLogistic,
-                               ProbabilityMapping::kScaledLogistic}) {
+  for (ProbabilityMapping m :
+       {ProbabilityMapping::kLogistic, ProbabilityMapping::kScaledLogistic}) {
     Result<ProbabilityMapping> parsed = ParseMapping(MappingName(m));
     ASSERT_TRUE(parsed.ok());
     EXPECT_EQ(*parsed, m);

@@ -1,14 +1,14 @@
 #include "model/train.h"
 
+#include <fmt/chrono.h>
+#include <libsvm/svm.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <memory>
 #include <mutex>
 #include <random>
-
-#include <fmt/chrono.h>
-#include <libsvm/svm.h>
 
 namespace heimdall::model {
 namespace {
@@ -221,8 +221,7 @@ void Summarise(const Model& model, const NumericTable& data,
                TrainingSummary* summary) {
   std::vector<double> decisions(data.rows());
   model.DecisionBatch(data.values.data(), data.rows(), decisions.data());
-  const auto [lo, hi] = std::minmax_element(decisions.begin(),
-                                            decisions.end());
+  const auto [lo, hi] = std::minmax_element(decisions.begin(), decisions.end());
   double sum = 0;
   size_t outliers = 0;
   for (double d : decisions) {
@@ -269,17 +268,20 @@ Result<GammaRule> ParseGammaRule(std::string_view text) {
   if (text == "scale") return GammaRule{GammaRule::Kind::kScale, 0};
   Result<double> value = ParseFiniteDouble(text);
   if (!value.ok() || !(*value > 0)) {
-    return MakeError(
-        "gamma must be auto, scale or a positive number, got '{}'", text);
+    return MakeError("gamma must be auto, scale or a positive number, got '{}'",
+                     text);
   }
   return GammaRule{GammaRule::Kind::kValue, *value};
 }
 
 std::string_view GammaRuleName(const GammaRule& rule) {
   switch (rule.kind) {
-    case GammaRule::Kind::kAuto: return "auto";
-    case GammaRule::Kind::kScale: return "scale";
-    case GammaRule::Kind::kValue: return "value";
+    case GammaRule::Kind::kAuto:
+      return "auto";
+    case GammaRule::Kind::kScale:
+      return "scale";
+    case GammaRule::Kind::kValue:
+      return "value";
   }
   return "unknown";
 }

@@ -1,9 +1,9 @@
 #include "model/train.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace heimdall::model {
 namespace {
@@ -31,12 +31,12 @@ std::string TrainError(const NumericTable& data, const TrainOptions& options) {
 }
 
 TEST(Train, MatchesScikitLearnOnEveryPeerProbe) {
-  const Model model = MustTrain(MustRead(kPeer + "peer_train.csv", kVitals),
-                                TrainOptions{});
+  const Model model =
+      MustTrain(MustRead(kPeer + "peer_train.csv", kVitals), TrainOptions{});
   std::vector<std::string> columns = kVitals;
   columns.push_back("decision");
-  const NumericTable probes = MustRead(kPeer + "peer_probe_scores.csv",
-                                       columns);
+  const NumericTable probes =
+      MustRead(kPeer + "peer_probe_scores.csv", columns);
   ASSERT_EQ(probes.rows(), 2000u);
 
   std::vector<double> rows;
@@ -126,8 +126,8 @@ TEST(Train, StandardisingEqualsTrainingOnStandardisedData) {
   const Model plain = MustTrain(z, TrainOptions{});
   EXPECT_NEAR(scaled.params().offset, plain.params().offset, 1e-12);
   for (size_t i = 0; i < raw.rows(); ++i) {
-    EXPECT_NEAR(scaled.Decision({raw.row(i), 3}),
-                plain.Decision({z.row(i), 3}), 1e-9);
+    EXPECT_NEAR(scaled.Decision({raw.row(i), 3}), plain.Decision({z.row(i), 3}),
+                1e-9);
   }
   EXPECT_NEAR(scaler.mean[0], 80, 2);
   EXPECT_NEAR(scaler.scale[0], 20 / std::sqrt(12.0), 0.6);
