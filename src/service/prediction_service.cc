@@ -87,7 +87,11 @@ PredictionService::PredictionService(model::Model model,
     : model_(std::move(model)),
       options_(options),
       model_summary_(model::ModelSummaryJson(model_)),
-      metrics_(std::make_unique<Metrics>()) {}
+      metrics_(std::make_unique<Metrics>()) {
+  for (const std::string& feature : model_.features()) {
+    quoted_features_.push_back(json(feature).dump());
+  }
+}
 
 PredictionService::~PredictionService() = default;
 
@@ -151,7 +155,7 @@ http::Response PredictionService::Predict(const http::Request& request) {
     fmt::format_to(std::back_inserter(response.body),
                    R"({}{{"feature":{},"value":{},"reference":{},)"
                    R"("decision_gain":{}}})",
-                   i == 0 ? "" : ",", json(c.feature).dump(), c.value,
+                   i == 0 ? "" : ",", quoted_features_[i], c.value,
                    c.reference, c.decision_gain);
   }
   response.body += "]}";

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "http/server.h"
 #include "model/ocsvm.h"
@@ -64,6 +65,7 @@ class PredictionService {
   model::Model model_;
   PredictionServiceOptions options_;
   std::string model_summary_;
+  std::vector<std::string> quoted_features_;  // As JSON strings, escaped.
   std::unique_ptr<Metrics> metrics_;
 };
 
