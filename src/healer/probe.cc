@@ -1,0 +1,95 @@
+#include "healer/probe.h"
+
+#include <cmath>
+
+#include "http/client.h"
+#include "telemetry/http_poll_source.h"
+
+namespace heimdall::healer {
+namespace {
+
+constexpr size_t kMaxErrorBody = 200;
+
+bool IsServerError(int status) { return status >= 500; }
+
+}  // namespace
+
+nlohmann::json Reading::ToJson() const {
+  nlohmann::json json = {
+      {"time", time.time_since_epoch().count()},
+      {"responsive", responsive},
+      {"probability", nullptr},
+      {"values", values},
+  };
+  if (probability && std::isfinite(*probability)) {
+    json["probability"] = *probability;
+  }
+  if (!error.empty()) json["error"] = error;
+  return json;
+}
+
+HttpProbe::HttpProbe(HttpProbeOptions options)
+    : options_(options), client_(std::make_unique<http::Client>()) {}
+
+HttpProbe::~HttpProbe() = default;
+
+Reading HttpProbe::Poll(const Deployment& deployment, TimePoint now) {
+  Reading reading;
+  reading.time = now;
+  const std::string url = deployment.simulator_url + "/telemetry";
+  if (!source_ || source_url_ != url) {
+    source_ = std::make_unique<telemetry::HttpPollSource>(
+        telemetry::HttpPollOptions{url, options_.telemetry_timeout, {}});
+    source_url_ = url;
+  }
+  Result<std::optional<telemetry::Sample>> sample = source_->Next();
+  if (!sample.ok()) {
+    reading.error = sample.error().message();
+    return reading;
+  }
+  if (!sample->has_value()) {
+    reading.responsive = true;
+    reading.ended = true;
+    reading.error = url + ": the replay has ended";
+    return reading;
+  }
+  const telemetry::Sample& s = **sample;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const double value = s.values[i];
+    reading.values[s.schema->names[i]] =
+        telemetry::IsMissing(value) ? nlohmann::json(nullptr)
+                                    : nlohmann::json(value);
+  }
+  Predict(deployment, &reading);
+  return reading;
+}
+
+void HttpProbe::Predict(const Deployment& deployment, Reading* reading) {
+  const std::string url = deployment.predictor_url + "/predict";
+  Result<http::ClientResponse> response = client_->PostJson(
+      url, reading->values.dump(), options_.predict_timeout);
+  if (!response.ok()) {
+    reading->error = response.error().message();
+    return;
+  }
+  // A client error (a reading it cannot score) is an answer without a
+  // probability; a server error is as good as no answer.
+  reading->responsive = !IsServerError(response->status);
+  if (response->status != 200) {
+    reading->error = fmt::format("{}: answered {}: {}", url, response->status,
+                                 response->body.substr(0, kMaxErrorBody));
+    return;
+  }
+  const nlohmann::json body =
+      nlohmann::json::parse(response->body, nullptr, false);
+  const auto it = body.is_object() ? body.find("failure_probability")
+                                   : body.end();
+  if (it == body.end() || !it->is_number() ||
+      !std::isfinite(it->get<double>())) {
+    reading->error = url + ": no finite failure_probability in the answer";
+    return;
+  }
+  reading->probability = it->get<double>();
+}
+
+}  // namespace heimdall::healer

@@ -1,0 +1,153 @@
+#include "healer/probe.h"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "http/server.h"
+
+namespace heimdall::healer {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A fake generation in process: a simulator and a predictor whose answers
+// the test sets.
+class FakeTarget {
+ public:
+  FakeTarget() {
+    http::Router router;
+    router.Handle("GET", "/telemetry", [this](const http::Request&) {
+      std::lock_guard lock(mutex_);
+      if (telemetry_delay_ > 0ms) std::this_thread::sleep_for(telemetry_delay_);
+      return http::Response::Json(telemetry_status_, telemetry_body_);
+    });
+    router.Handle("POST", "/predict", [this](const http::Request& request) {
+      std::lock_guard lock(mutex_);
+      last_predict_body_ = request.body;
+      return http::Response::Json(predict_status_, predict_body_);
+    });
+    http::ServerOptions options;
+    options.threads = 1;
+    server_ = std::move(http::Server::Start(options, std::move(router)).value());
+    deployment_.simulator_url =
+        fmt::format("http://127.0.0.1:{}", server_->port());
+    deployment_.predictor_url = deployment_.simulator_url;
+  }
+
+  void SetTelemetry(int status, std::string body, Duration delay = 0ms) {
+    std::lock_guard lock(mutex_);
+    telemetry_status_ = status;
+    telemetry_body_ = std::move(body);
+    telemetry_delay_ = delay;
+  }
+  void SetPrediction(int status, std::string body) {
+    std::lock_guard lock(mutex_);
+    predict_status_ = status;
+    predict_body_ = std::move(body);
+  }
+  std::string last_predict_body() {
+    std::lock_guard lock(mutex_);
+    return last_predict_body_;
+  }
+  const Deployment& deployment() const { return deployment_; }
+
+ private:
+  std::mutex mutex_;
+  int telemetry_status_ = 200;
+  std::string telemetry_body_ =
+      R"({"heart_rate": 80, "oxygen_level": 98.5, "temperature": 36.9})";
+  Duration telemetry_delay_{0};
+  int predict_status_ = 200;
+  std::string predict_body_ = R"({"failure_probability": 0.12})";
+  std::string last_predict_body_;
+  std::unique_ptr<http::Server> server_;
+  Deployment deployment_;
+};
+
+const TimePoint kNow = TimePoint(Duration(1'700'000'000'000));
+
+TEST(HttpProbe, ReadsTelemetryAndScoresIt) {
+  FakeTarget target;
+  HttpProbe probe;
+  const Reading reading = probe.Poll(target.deployment(), kNow);
+  EXPECT_TRUE(reading.responsive);
+  ASSERT_TRUE(reading.probability.has_value()) << reading.error;
+  EXPECT_DOUBLE_EQ(*reading.probability, 0.12);
+  EXPECT_EQ(reading.values["heart_rate"], 80.0);
+  EXPECT_EQ(reading.time, kNow);
+  const nlohmann::json sent = nlohmann::json::parse(target.last_predict_body());
+  EXPECT_EQ(sent["oxygen_level"], 98.5);
+  EXPECT_EQ(reading.ToJson()["probability"], 0.12);
+}
+
+TEST(HttpProbe, ASilentSimulatorIsUnresponsive) {
+  FakeTarget target;
+  target.SetTelemetry(200, "{}", 800ms);
+  HttpProbe probe({200ms, 200ms});
+  const Reading reading = probe.Poll(target.deployment(), kNow);
+  EXPECT_FALSE(reading.responsive);
+  EXPECT_FALSE(reading.probability.has_value());
+  EXPECT_NE(reading.error.find("/telemetry"), std::string::npos)
+      << reading.error;
+}
+
+TEST(HttpProbe, NothingListeningIsUnresponsive) {
+  Deployment gone;
+  gone.simulator_url = "http://127.0.0.1:1";
+  gone.predictor_url = "http://127.0.0.1:1";
+  HttpProbe probe({200ms, 200ms});
+  const Reading reading = probe.Poll(gone, kNow);
+  EXPECT_FALSE(reading.responsive);
+  EXPECT_FALSE(reading.error.empty());
+}
+
+TEST(HttpProbe, AServerErrorFromThePredictorIsUnresponsive) {
+  FakeTarget target;
+  target.SetPrediction(503, R"({"error": "overloaded"})");
+  HttpProbe probe;
+  const Reading reading = probe.Poll(target.deployment(), kNow);
+  EXPECT_FALSE(reading.responsive);
+  EXPECT_NE(reading.error.find("503"), std::string::npos);
+}
+
+TEST(HttpProbe, AReadingThePredictorRefusesHasNoProbability) {
+  FakeTarget target;
+  target.SetTelemetry(
+      200, R"({"heart_rate": null, "oxygen_level": 98, "temperature": 37})");
+  target.SetPrediction(400, R"({"error": "field 'heart_rate' must be a number"})");
+  HttpProbe probe;
+  const Reading reading = probe.Poll(target.deployment(), kNow);
+  EXPECT_TRUE(reading.responsive);
+  EXPECT_FALSE(reading.probability.has_value());
+  EXPECT_TRUE(reading.values["heart_rate"].is_null());
+  EXPECT_NE(reading.error.find("heart_rate"), std::string::npos);
+}
+
+TEST(HttpProbe, AMissingOrNonNumericProbabilityIsNeverHealthy) {
+  for (const char* body :
+       {R"({"failure_probability": "low"})", R"({"probability": 0.1})",
+        R"({"failure_probability": null})", "[0.1]", "not json"}) {
+    FakeTarget target;
+    target.SetPrediction(200, body);
+    HttpProbe probe;
+    const Reading reading = probe.Poll(target.deployment(), kNow);
+    EXPECT_TRUE(reading.responsive) << body;
+    EXPECT_FALSE(reading.probability.has_value()) << body;
+    EXPECT_FALSE(reading.error.empty()) << body;
+  }
+}
+
+TEST(HttpProbe, AnEndedReplayIsReported) {
+  FakeTarget target;
+  target.SetTelemetry(410, R"({"end": true})");
+  HttpProbe probe;
+  const Reading reading = probe.Poll(target.deployment(), kNow);
+  EXPECT_TRUE(reading.ended);
+  EXPECT_FALSE(reading.probability.has_value());
+}
+
+}  // namespace
+}  // namespace heimdall::healer
