@@ -13,6 +13,7 @@
 //   /tmp/http_bench_server PORT [THREADS] [raw]
 // "raw" answers a constant body without parsing, to separate the server's
 // cost from JSON's. Stops on SIGINT or SIGTERM.
+#include <prometheus/registry.h>
 #include <pthread.h>
 
 #include <csignal>
@@ -21,8 +22,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <prometheus/registry.h>
 
 #include "http/json.h"
 #include "http/metrics.h"
