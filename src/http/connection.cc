@@ -291,6 +291,7 @@ void Connection::Queue(const Response& response, bool keep_alive, bool head) {
   framing.head = head;
   framing.date = context_.date->value();
   AppendResponse(response, framing, out_);
+  ++progress_;
 }
 
 bool Connection::OutputFull() const {
@@ -303,6 +304,7 @@ bool Connection::Flush() {
                        out_.size() - out_offset_, MSG_NOSIGNAL);
     if (n >= 0) {
       out_offset_ += static_cast<size_t>(n);
+      ++progress_;
     } else if (errno != EINTR) {
       return errno == EAGAIN || errno == EWOULDBLOCK;
     }

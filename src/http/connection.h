@@ -55,6 +55,10 @@ class Connection {
   bool lingering() const { return state_ == State::kLingering; }
   // One non-blocking attempt to write what is pending, for shutdown.
   void FlushBeforeClose() { (void)Flush(); }
+  // Grows whenever a request is answered or answer bytes are written. Mere
+  // input does not count, so a client trickling a request byte by byte
+  // does not keep the connection alive.
+  uint64_t progress() const { return progress_; }
 
  private:
   enum class State {
@@ -93,6 +97,7 @@ class Connection {
   std::string in_;   // Received bytes the parser has not consumed yet.
   std::string out_;  // Answers not yet written, from out_offset_.
   size_t out_offset_ = 0;
+  uint64_t progress_ = 0;
 
   // The request being parsed.
   Request request_;

@@ -96,7 +96,7 @@ struct ServerOptions {
   int threads = 2;  // Worker threads, each with its own epoll loop.
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;
-  std::chrono::milliseconds idle_timeout{30'000};
+  std::chrono::milliseconds idle_timeout{30'000};  // See "Wire behaviour".
   // Called once per rejected request with a short class ("bad json",
   // "body too large", ...) so services can count and rate-limit logs.
   // The server reports "malformed request", "header too large",
@@ -123,9 +123,13 @@ struct ServerOptions {
 //   100 when the body is acceptable; any other expectation gets 417.
 // - Malformed HTTP gets 400, an HTTP major version other than 1 gets 505;
 //   both close the connection.
-// - A connection with no traffic for idle_timeout is closed. After an answer
-//   that closes the connection, the server stops writing and discards input
-//   for up to 2 s, so the peer reads the answer instead of a reset.
+// - A connection is closed when idle_timeout passes without an answer being
+//   produced or written, so a request must arrive whole within idle_timeout
+//   of the previous answer (or of connecting): clients trickling bytes do
+//   not hold connections open.
+// - After an answer that closes the connection, the server stops writing
+//   and discards input for up to 2 s (at most idle_timeout), so the peer
+//   reads the answer instead of a reset.
 //
 // TODO: server-sent events for the dashboard are not supported yet. They
 // would fit as a Response with a `stream` callback that the connection polls

@@ -588,6 +588,24 @@ TEST(Server, IdleTimeoutAlsoEndsAStalledRequest) {
   EXPECT_TRUE(socket.WaitForClose());
 }
 
+TEST(Server, IdleTimeoutEndsARequestTrickledByteByByte) {
+  ServerOptions options;
+  options.idle_timeout = std::chrono::milliseconds(100);
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  TestSocket socket(server->port());
+
+  // A header that never ends, one byte per 10 ms: traffic, but no request.
+  // The server must close; the test gives up after 50 s of bytes.
+  ASSERT_TRUE(socket.Send("GET /hello HTTP/1.1\r\nX-Slow: "));
+  bool closed = false;
+  for (int i = 0; i < 5000 && !closed; ++i) {
+    closed = !socket.QuietFor(10) || !socket.Send("a");
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_TRUE(socket.WaitForClose());
+}
+
 TEST(Server, PortServedByAnotherListenerIsRefused) {
   auto first = StartServer({});
   ASSERT_NE(first, nullptr);

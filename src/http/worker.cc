@@ -144,7 +144,8 @@ void Worker::ShedOneConnection() {
   spare_.Reset();
   ::close(accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
   spare_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  spdlog::warn("http worker: out of file descriptors; dropped a connection");
+  warnings_.Log("out of fds",
+                "http worker: out of file descriptors; dropped a connection");
 }
 
 void Worker::Serve(Slot* slot, uint32_t events) {
@@ -171,6 +172,9 @@ void Worker::Touch(Slot* slot) {
     lingering_.splice(lingering_.end(), active_, slot->position);
     return;
   }
+  uint64_t progress = slot->connection->progress();
+  if (progress == slot->progress) return;
+  slot->progress = progress;
   slot->deadline = now_ + idle_timeout_;
   active_.splice(active_.end(), active_, slot->position);
 }

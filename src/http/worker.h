@@ -13,6 +13,7 @@
 
 #include "common/status.h"
 #include "http/connection.h"
+#include "http/rate_limited_log.h"
 #include "http/server.h"
 #include "http/socket.h"
 #include "http/wire.h"
@@ -45,7 +46,8 @@ class Worker {
   struct Slot {
     std::unique_ptr<Connection> connection;
     Clock::time_point deadline;
-    uint32_t events = 0;  // Registered with epoll.
+    uint32_t events = 0;    // Registered with epoll.
+    uint64_t progress = 0;  // Connection::progress() at the last deadline.
     bool lingering = false;
     SlotList::iterator position;
   };
@@ -67,6 +69,7 @@ class Worker {
   // Held open so that when descriptors run out, one can be freed to accept
   // and drop a connection instead of spinning on a full accept queue.
   UniqueFd spare_;
+  RateLimitedLog warnings_;
   Clock::duration idle_timeout_;
   Clock::duration linger_timeout_;
 
@@ -74,7 +77,7 @@ class Worker {
   ConnectionContext context_;
   std::vector<char> scratch_;
   Clock::time_point now_;
-  SlotList active_;     // Ordered by deadline: last activity + idle timeout.
+  SlotList active_;     // Ordered by deadline: last progress + idle timeout.
   SlotList lingering_;  // Ordered by deadline: linger start + linger time.
 };
 
