@@ -1,9 +1,9 @@
 #include "service/prediction_service.h"
 
+#include <cassert>
 #include <cmath>
+#include <optional>
 #include <iterator>
-#include <mutex>
-#include <set>
 #include <vector>
 
 #include <fmt/format.h>
@@ -12,10 +12,10 @@
 #include <prometheus/family.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
-#include <spdlog/spdlog.h>
 
 #include "http/json.h"
+#include "http/metrics.h"
+#include "http/rate_limited_log.h"
 #include "model/model_file.h"
 
 namespace heimdall::service {
@@ -50,35 +50,35 @@ void AppendResult(const model::Model& model, double decision,
 
 // Service metrics, registered once; the hot path touches only atomics.
 struct PredictionService::Metrics {
-  prometheus::Registry registry;
+  std::shared_ptr<prometheus::Registry> registry =
+      std::make_shared<prometheus::Registry>();
+  std::optional<http::HttpMetrics> http;
   prometheus::Counter* predictions = nullptr;
   prometheus::Counter* anomalies = nullptr;
   prometheus::Histogram* probability = nullptr;
-  prometheus::Family<prometheus::Counter>* rejected = nullptr;
-  std::mutex log_mutex;
-  std::set<std::string, std::less<>> logged_reasons;
+  http::RateLimitedLog log;
 
   Metrics() {
+    Result<http::HttpMetrics> created = http::HttpMetrics::Create(registry);
+    assert(created.ok());  // A fresh registry cannot hold clashing names.
+    http.emplace(std::move(created).value());
     predictions = &prometheus::BuildCounter()
                        .Name("heimdall_predictions_total")
                        .Help("Readings scored, single and batch.")
-                       .Register(registry)
+                       .Register(*registry)
                        .Add({});
     anomalies = &prometheus::BuildCounter()
                      .Name("heimdall_anomalies_total")
                      .Help("Readings scored outside the healthy region.")
-                     .Register(registry)
+                     .Register(*registry)
                      .Add({});
     probability = &prometheus::BuildHistogram()
                        .Name("heimdall_failure_probability")
-                       .Help("Failure probability of readings scored by /predict.")
-                       .Register(registry)
+                       .Help("Failure probability of readings scored by "
+                             "/predict.")
+                       .Register(*registry)
                        .Add({}, prometheus::Histogram::BucketBoundaries{
                                     0.01, 0.1, 0.5, 0.9, 0.99});
-    rejected = &prometheus::BuildCounter()
-                    .Name("heimdall_rejected_requests_total")
-                    .Help("Requests refused, by reason.")
-                    .Register(registry);
   }
 };
 
@@ -104,22 +104,13 @@ void PredictionService::Register(http::Router& router) {
                 [this](const http::Request& r) { return Health(r); });
   router.Handle("GET", "/model",
                 [this](const http::Request& r) { return ModelInfo(r); });
-  router.Handle("GET", "/metrics", [this](const http::Request&) {
-    http::Response response;
-    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    response.body =
-        prometheus::TextSerializer().Serialize(metrics_->registry.Collect());
-    return response;
-  });
+  router.Handle("GET", "/metrics", http::MetricsHandler(metrics_->registry));
+  metrics_->http->Instrument(router);
 }
 
 void PredictionService::OnReject(std::string_view reason) {
-  metrics_->rejected->Add({{"reason", std::string(reason)}}).Increment();
-  std::lock_guard lock(metrics_->log_mutex);
-  if (metrics_->logged_reasons.insert(std::string(reason)).second) {
-    spdlog::warn("rejected a request: {} (logged once per reason; see "
-                 "heimdall_rejected_requests_total)", reason);
-  }
+  metrics_->http->CountRejection(reason);
+  metrics_->log.Log(reason, fmt::format("rejected request: {}", reason));
 }
 
 http::Response PredictionService::Reject(int status, std::string_view reason,

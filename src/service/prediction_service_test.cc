@@ -155,18 +155,28 @@ TEST_F(PredictionServiceTest, BatchNamesTheBadReadingAndEnforcesItsLimit) {
 TEST_F(PredictionServiceTest, MetricsCountPredictionsAndRejections) {
   http::Router router;
   service_.Register(router);
-  (void)service_.Predict(Post(
+  (void)router.Dispatch(Post(
       "/predict", R"({"heart_rate": 80, "oxygen_level": 99, "temperature": 37})"));
-  (void)service_.Predict(Post("/predict", "{"));
+  (void)router.Dispatch(Post("/predict", "{"));
   http::Request get;
   get.method = "GET";
   get.path = "/metrics";
   const std::string text = router.Dispatch(get).body;
   EXPECT_NE(text.find("heimdall_predictions_total 1"), std::string::npos)
       << text;
-  EXPECT_NE(text.find("heimdall_rejected_requests_total{reason=\"bad json\"} 1"),
+  EXPECT_NE(text.find("http_request_errors_total{reason=\"bad json\"} 1"),
             std::string::npos)
       << text;
+  EXPECT_NE(text.find(R"(http_requests_total{code="200",method="POST",)"
+                      R"(path="/predict"} 1)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(http_requests_total{code="400",method="POST",)"
+                      R"(path="/predict"} 1)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("http_request_duration_seconds_bucket"),
+            std::string::npos);
 }
 
 TEST_F(PredictionServiceTest, ServesTheEarlierContractOverHttp) {
