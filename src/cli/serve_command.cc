@@ -43,8 +43,6 @@ Result<int> RunServe(const ServeFlags& flags) {
   Result<std::unique_ptr<http::Server>> server =
       http::Server::Start(std::move(options), std::move(router));
   if (!server.ok()) return server.error();
-  spdlog::info("prediction service listening on {}:{} ({} threads)",
-               flags.bind, (*server)->port(), flags.threads);
   const int signal = WaitForTerminationSignal();
   spdlog::info("signal {} received, stopping", signal);
   (*server)->Stop();
