@@ -1,0 +1,422 @@
+#include "healer/controller.h"
+
+#include <spdlog/spdlog.h>
+
+#include "healer/heal_state_json.h"
+
+namespace heimdall::healer {
+namespace {
+
+int64_t Ms(TimePoint t) { return t.time_since_epoch().count(); }
+
+std::string FormatProbability(const std::optional<double>& p) {
+  return p ? fmt::format("{:.3f}", *p) : "none";
+}
+
+nlohmann::json ToJson(const Decision& d) {
+  return {{"action", ToString(d.action)},
+          {"reason", ToString(d.reason)},
+          {"hold", ToString(d.hold)},
+          {"hold_until", d.hold_until == TimePoint{}
+                             ? nlohmann::json(nullptr)
+                             : nlohmann::json(Ms(d.hold_until))}};
+}
+
+}  // namespace
+
+std::string_view ToString(Phase phase) {
+  switch (phase) {
+    case Phase::kStarting: return "starting";
+    case Phase::kBuilding: return "building";
+    case Phase::kWatching: return "watching";
+    case Phase::kHealing: return "healing";
+    case Phase::kStopped: return "stopped";
+  }
+  return "?";
+}
+
+nlohmann::json ToJson(const ControllerSnapshot& s) {
+  const HealState& h = s.heal_state;
+  return {{"phase", ToString(s.phase)},
+          {"generation", s.deployment ? ToJson(*s.deployment)
+                                      : nlohmann::json(nullptr)},
+          {"dry_run", s.dry_run},
+          {"paused", h.paused},
+          {"breaker_open", h.breaker_open},
+          {"grace_until", Ms(h.grace_until)},
+          {"not_before", Ms(h.not_before)},
+          {"consecutive_heals", h.consecutive_heals},
+          {"recent_heals", h.recent_heals.size()},
+          {"last_reading", s.last_reading ? s.last_reading->ToJson()
+                                          : nlohmann::json(nullptr)},
+          {"last_decision", ToJson(s.last_decision)},
+          {"heals", s.heals},
+          {"incidents", s.incidents},
+          {"problem", s.problem}};
+}
+
+Controller::Controller(ControllerOptions options, store::Store& store,
+                       Provider& provider, Probe& probe, Clock& clock)
+    : options_(std::move(options)),
+      store_(store),
+      provider_(provider),
+      probe_(probe),
+      clock_(clock) {
+  heal_state_.rng = options_.seed;
+  Publish();
+}
+
+Status Controller::Run() {
+  HEIMDALL_RETURN_IF_ERROR(Start());
+  while (true) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stop_) break;
+    }
+    if (ended_) break;
+    const TimePoint next = clock_.Now() + options_.interval;
+    HEIMDALL_RETURN_IF_ERROR(Step());
+    // Without a generation the next useful moment is the build retry.
+    const bool destroying = open_heal_ && open_heal_->phase == "destroying";
+    clock_.SleepUntil(deployment_ || destroying ? next : build_not_before_);
+  }
+  return Shutdown();
+}
+
+void Controller::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  clock_.Wake();
+}
+
+void Controller::RequestHeal() {
+  {
+    std::lock_guard lock(mutex_);
+    commands_.push_back(Command::kHeal);
+  }
+  clock_.Wake();
+}
+
+void Controller::SetPaused(bool paused) {
+  {
+    std::lock_guard lock(mutex_);
+    commands_.push_back(paused ? Command::kPause : Command::kResume);
+  }
+  clock_.Wake();
+}
+
+void Controller::ResetBreaker() {
+  {
+    std::lock_guard lock(mutex_);
+    commands_.push_back(Command::kResetBreaker);
+  }
+  clock_.Wake();
+}
+
+ControllerSnapshot Controller::Snapshot() const {
+  std::lock_guard lock(mutex_);
+  return snapshot_;
+}
+
+void Controller::Publish() {
+  std::lock_guard lock(mutex_);
+  snapshot_.phase = phase_;
+  snapshot_.deployment = deployment_;
+  snapshot_.heal_state = heal_state_;
+  snapshot_.dry_run = options_.policy.dry_run;
+  snapshot_.last_reading = last_reading_;
+  snapshot_.last_decision = last_decision_;
+  snapshot_.heals = heals_;
+  snapshot_.incidents = incidents_;
+  snapshot_.problem = problem_;
+}
+
+Status Controller::Step() {
+  bool heal_requested = false;
+  Status status = ApplyCommands(&heal_requested);
+  if (status.ok()) {
+    if (open_heal_ && open_heal_->phase == "destroying") {
+      status = ContinueDestroy();
+    } else if (!deployment_) {
+      if (clock_.Now() >= build_not_before_) status = BuildNext();
+    } else {
+      status = Watch(heal_requested);
+    }
+  }
+  Publish();
+  return status;
+}
+
+Status Controller::ApplyCommands(bool* heal_requested) {
+  std::vector<Command> commands;
+  {
+    std::lock_guard lock(mutex_);
+    commands.swap(commands_);
+  }
+  bool changed = false;
+  for (Command command : commands) {
+    switch (command) {
+      case Command::kHeal:
+        *heal_requested = true;
+        break;
+      case Command::kPause:
+      case Command::kResume:
+        heal_state_.paused = command == Command::kPause;
+        spdlog::info("healing {}", heal_state_.paused ? "paused" : "resumed");
+        changed = true;
+        break;
+      case Command::kResetBreaker:
+        heal_state_ = healer::ResetBreaker(heal_state_);
+        spdlog::info("circuit breaker reset: automatic healing resumes");
+        changed = true;
+        break;
+    }
+  }
+  return changed ? SaveHealState() : Status::Ok();
+}
+
+Status Controller::Watch(bool heal_requested) {
+  phase_ = Phase::kWatching;
+  const Reading reading = probe_.Poll(*deployment_, clock_.Now());
+  last_reading_ = reading;
+  HEIMDALL_RETURN_IF_ERROR(RecordSample(reading));
+  if (reading.ended) {
+    spdlog::info("telemetry ended ({}); stopping", reading.error);
+    ended_ = true;
+    return Status::Ok();
+  }
+  if (heal_requested) {
+    spdlog::info("forced heal requested");
+    heal_state_ = OnForcedHeal(heal_state_, reading.time);
+    return Heal(reading, HealReason::kForced);
+  }
+  const healer::Step step =
+      Decide(options_.policy, heal_state_, reading.ToObservation());
+  heal_state_ = step.state;
+  last_decision_ = step.decision;
+  return Act(reading, step.decision);
+}
+
+Status Controller::Act(const Reading& reading, const Decision& decision) {
+  if (decision.action == Action::kHeal) return Heal(reading, decision.reason);
+  if (decision.action != Action::kWouldHeal) return Status::Ok();
+
+  if (decision.breaker_tripped) {
+    spdlog::error(
+        "circuit breaker OPEN: more than {} heals in {} s; automatic healing "
+        "stops (watching in dry-run) until POST /api/breaker/reset",
+        options_.policy.breaker.max_heals,
+        std::chrono::duration_cast<std::chrono::seconds>(
+            options_.policy.breaker.window)
+            .count());
+  }
+  const std::string_view action =
+      decision.breaker_tripped ? "breaker_open" : "would_heal";
+  Result<int64_t> incident = RecordIncident(
+      reading, decision.reason, action,
+      fmt::format("not healed: {}", ToString(decision.hold)));
+  if (!incident.ok()) return incident.status();
+  return SaveHealState();
+}
+
+Status Controller::RecordSample(const Reading& reading) {
+  recent_readings_.push_back(reading.ToJson());
+  while (recent_readings_.size() >
+         static_cast<size_t>(std::max(options_.incident_readings, 1))) {
+    recent_readings_.pop_front();
+  }
+  store::Sample sample;
+  sample.target = options_.target;
+  sample.generation_id = deployment_->generation_id;
+  sample.time = reading.time;
+  sample.responsive = reading.responsive;
+  sample.probability = reading.probability;
+  sample.readings = reading.values;
+  return store_.AddSample(sample);
+}
+
+Result<int64_t> Controller::RecordIncident(const Reading& reading,
+                                           HealReason reason,
+                                           std::string_view action,
+                                           const std::string& detail) {
+  store::Incident incident;
+  incident.target = options_.target;
+  incident.generation_id = deployment_ ? deployment_->generation_id : 0;
+  incident.time = reading.time;
+  incident.reason = std::string(ToString(reason));
+  incident.action = std::string(action);
+  // The probability that triggered it: this reading's, or the latest one.
+  incident.probability = reading.probability;
+  for (auto it = recent_readings_.rbegin();
+       !incident.probability && it != recent_readings_.rend(); ++it) {
+    if ((*it)["probability"].is_number()) {
+      incident.probability = (*it)["probability"].get<double>();
+    }
+  }
+  incident.readings = nlohmann::json(recent_readings_);
+  incident.detail = reading.error.empty()
+                        ? detail
+                        : fmt::format("{}; last error: {}", detail,
+                                      reading.error);
+  Result<int64_t> id = store_.AddIncident(incident);
+  if (!id.ok()) return id;
+  ++incidents_;
+  spdlog::info("incident {}: {} ({}) on generation {}, probability {}, "
+               "values {}",
+               *id, incident.reason, incident.action, incident.generation_id,
+               FormatProbability(incident.probability), reading.values.dump());
+  return id;
+}
+
+Status Controller::Heal(const Reading& reading, HealReason reason) {
+  phase_ = Phase::kHealing;
+  Result<int64_t> incident =
+      RecordIncident(reading, reason, "heal", "healing");
+  if (!incident.ok()) return incident.status();
+  // The decision (backoff, breaker history) is durable before any action.
+  HEIMDALL_RETURN_IF_ERROR(SaveHealState());
+
+  store::HealAction action;
+  action.target = options_.target;
+  action.incident_id = *incident;
+  action.from_generation = deployment_->generation_id;
+  action.phase = "archiving";
+  action.started_at = clock_.Now();
+  Result<int64_t> id = store_.AddHealAction(action);
+  if (!id.ok()) return id.status();
+  action.id = *id;
+  open_heal_ = action;
+  heal_reason_ = std::string(ToString(reason));
+
+  HEIMDALL_RETURN_IF_ERROR(Archive(*deployment_));
+  HEIMDALL_RETURN_IF_ERROR(UpdatePhase(*open_heal_, "destroying"));
+  return ContinueDestroy();
+}
+
+Status Controller::Archive(const Deployment& deployment) {
+  Result<std::optional<store::Generation>> generation =
+      store_.GetGeneration(deployment.generation_id);
+  if (!generation.ok()) return generation.status();
+  if (!generation->has_value()) {
+    return MakeError("generation {} is not in the store",
+                     deployment.generation_id);
+  }
+  store::Generation& g = **generation;
+  Result<nlohmann::json> archive = provider_.Archive(deployment);
+  if (archive.ok()) {
+    g.archive = std::move(*archive);
+  } else {
+    // The destroy still goes ahead: a failing target must not stay up
+    // because its state could not be saved.
+    spdlog::error("{}", archive.error().message());
+    g.archive = {{"error", archive.error().message()}};
+  }
+  g.status = store::GenerationStatus::kDestroying;
+  return store_.UpdateGeneration(g);
+}
+
+Status Controller::ContinueDestroy() {
+  phase_ = Phase::kHealing;
+  const Status destroyed = provider_.Destroy(*deployment_);
+  if (!destroyed.ok()) {
+    // Something may still run: never build a second generation beside it.
+    problem_ = destroyed.ToString();
+    spdlog::error("{}; retrying", problem_);
+    open_heal_->error = problem_;
+    return store_.UpdateHealAction(*open_heal_);
+  }
+  problem_.clear();
+  HEIMDALL_RETURN_IF_ERROR(SetGenerationStopped(
+      deployment_->generation_id, store::GenerationStatus::kStopped,
+      "heal: " + heal_reason_));
+  deployment_.reset();
+  HEIMDALL_RETURN_IF_ERROR(UpdatePhase(*open_heal_, "building"));
+  return BuildNext();
+}
+
+Status Controller::BuildNext() {
+  phase_ = Phase::kBuilding;
+  store::Generation g;
+  g.target = options_.target;
+  g.provider = std::string(provider_.name());
+  g.status = store::GenerationStatus::kBuilding;
+  g.started_at = clock_.Now();
+  Result<int64_t> id = store_.AddGeneration(g);
+  if (!id.ok()) return id.status();
+  g.id = *id;
+  if (open_heal_) {
+    open_heal_->to_generation = g.id;
+    HEIMDALL_RETURN_IF_ERROR(store_.UpdateHealAction(*open_heal_));
+  }
+
+  Result<Deployment> built = provider_.Build(g.id);
+  if (!built.ok()) return BuildFailed(g, built.error());
+  g.status = store::GenerationStatus::kLive;
+  g.endpoints = ToJson(*built);
+  HEIMDALL_RETURN_IF_ERROR(store_.UpdateGeneration(g));
+
+  deployment_ = std::move(*built);
+  const TimePoint now = clock_.Now();
+  spdlog::info("generation {} live in {} ms: simulator {}, predictor {}",
+               g.id, (now - g.started_at).count(), deployment_->simulator_url,
+               deployment_->predictor_url);
+  build_failures_ = 0;
+  problem_.clear();
+  recent_readings_.clear();
+  heal_state_ = OnGenerationBuilt(options_.policy, heal_state_, now);
+  HEIMDALL_RETURN_IF_ERROR(SaveHealState());
+  phase_ = Phase::kWatching;
+  return open_heal_ ? FinishHeal(g.id) : Status::Ok();
+}
+
+Status Controller::BuildFailed(store::Generation& g, const Error& error) {
+  ++build_failures_;
+  const Duration delay = BackoffDelay(options_.policy.backoff,
+                                      build_failures_, &heal_state_.rng);
+  build_not_before_ = clock_.Now() + delay;
+  problem_ = fmt::format("build failed ({} in a row), retrying in {} ms: {}",
+                         build_failures_, delay.count(), error.message());
+  spdlog::error("{}", problem_);
+  g.status = store::GenerationStatus::kFailed;
+  g.stopped_at = clock_.Now();
+  g.stop_reason = error.message();
+  HEIMDALL_RETURN_IF_ERROR(store_.UpdateGeneration(g));
+  return SaveHealState();
+}
+
+Status Controller::FinishHeal(int64_t generation_id) {
+  open_heal_->phase = "done";
+  open_heal_->to_generation = generation_id;
+  open_heal_->ended_at = clock_.Now();
+  open_heal_->outcome = "ok";
+  HEIMDALL_RETURN_IF_ERROR(store_.UpdateHealAction(*open_heal_));
+  ++heals_;
+  spdlog::info("heal {} done: generation {} -> {} in {} ms (MTTR)",
+               open_heal_->id, open_heal_->from_generation, generation_id,
+               open_heal_->duration().count());
+  open_heal_.reset();
+  return Status::Ok();
+}
+
+Status Controller::UpdatePhase(store::HealAction& action, std::string phase) {
+  action.phase = std::move(phase);
+  return store_.UpdateHealAction(action);
+}
+
+Status Controller::SetGenerationStopped(int64_t id,
+                                        store::GenerationStatus status,
+                                        const std::string& reason) {
+  Result<std::optional<store::Generation>> generation =
+      store_.GetGeneration(id);
+  if (!generation.ok()) return generation.status();
+  if (!generation->has_value()) return Status::Ok();
+  store::Generation& g = **generation;
+  g.status = status;
+  g.stopped_at = clock_.Now();
+  g.stop_reason = reason;
+  return store_.UpdateGeneration(g);
+}
+
+}  // namespace heimdall::healer

@@ -1,0 +1,166 @@
+// The autonomous loop: build a generation, watch it, heal it.
+//
+//   Build  the provider provisions a generation; it is recorded as
+//          "building", then "live" once healthy. A failed build is retried
+//          with backoff.
+//   Watch  every interval the probe reads telemetry and the prediction; the
+//          sample is stored and the pure policy (policy.h) decides.
+//   Heal   the incident is recorded with the recent readings and the reason,
+//          the generation is archived, destroyed, and the next one built.
+//
+// Durability: every step of a heal is written to the store before it is
+// taken (heal action phases "archiving", "destroying", "building"), so
+// after a crash or kill -9, Start() finishes what was interrupted: it
+// archives a generation that was about to be archived, keeps at most one
+// live generation (the newest healthy one the store knows), destroys every
+// other process the provider started, and builds when none is left. The
+// heal state (backoff, breaker, pause) is stored after every change.
+//
+// Threading: Run(), Start() and Step() belong to one loop thread. Stop(),
+// the commands and Snapshot() may be called from any thread; commands are
+// queued and applied at the start of the next step, which they trigger at
+// once by waking the clock.
+#ifndef HEIMDALL_HEALER_CONTROLLER_H_
+#define HEIMDALL_HEALER_CONTROLLER_H_
+
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+#include "healer/clock.h"
+#include "healer/policy.h"
+#include "healer/probe.h"
+#include "healer/provider.h"
+#include "store/store.h"
+
+namespace heimdall::healer {
+
+struct ControllerOptions {
+  std::string target{store::kDefaultTarget};
+  HealPolicy policy;
+  Duration interval = std::chrono::seconds(5);
+  // Recent readings stored with each incident.
+  int incident_readings = 10;
+  // Seeds the backoff jitter when no heal state is stored yet.
+  uint64_t seed = 0x5eed;
+};
+
+enum class Phase { kStarting, kBuilding, kWatching, kHealing, kStopped };
+std::string_view ToString(Phase phase);
+
+// What the controller is doing, for the control API and logs.
+struct ControllerSnapshot {
+  Phase phase = Phase::kStarting;
+  std::optional<Deployment> deployment;
+  HealState heal_state;
+  bool dry_run = false;
+  std::optional<Reading> last_reading;
+  Decision last_decision;
+  int64_t heals = 0;      // Completed automatic and forced heals.
+  int64_t incidents = 0;  // Incidents recorded since start.
+  // The latest failure the controller could not resolve by itself (a
+  // destroy that failed, a build being retried), until it is resolved.
+  std::string problem;
+};
+nlohmann::json ToJson(const ControllerSnapshot& snapshot);
+
+class Controller {
+ public:
+  // All references must outlive the controller.
+  Controller(ControllerOptions options, store::Store& store,
+             Provider& provider, Probe& probe, Clock& clock);
+
+  // Recovers from the store, then makes sure a generation is live (or a
+  // build is scheduled). Fails only if the store or the provider cannot
+  // be brought to a known state.
+  Status Start();
+  // One iteration: apply queued commands, build if no generation is live,
+  // else poll, decide and act. Errors of the store are returned; those of
+  // the target are readings, and those of the provider are retried.
+  Status Step();
+  // Start(), then Step() every interval until Stop() or the end of a
+  // replay; then destroys the live generation.
+  Status Run();
+  void Stop();
+
+  // Commands (thread-safe, queued).
+  void RequestHeal();
+  void SetPaused(bool paused);
+  void ResetBreaker();
+
+  ControllerSnapshot Snapshot() const;
+  // The options the controller runs with (its policy after overrides).
+  const ControllerOptions& options() const { return options_; }
+
+ private:
+  enum class Command { kHeal, kPause, kResume, kResetBreaker };
+
+  // Recovery (controller_recovery.cc).
+  Status Recover();
+  Status ArchiveInterrupted(const store::HealAction& action);
+  Status RetireUnkept(const std::vector<store::Generation>& running,
+                      const std::optional<store::HealAction>& unfinished);
+  Status LoadHealState();
+  Status SaveHealState();
+  Status Shutdown();
+
+  // The loop.
+  Status ApplyCommands(bool* heal_requested);
+  Status Watch(bool heal_requested);
+  Status Act(const Reading& reading, const Decision& decision);
+  Status RecordSample(const Reading& reading);
+  Result<int64_t> RecordIncident(const Reading& reading, HealReason reason,
+                                 std::string_view action,
+                                 const std::string& detail);
+
+  // Heals and builds.
+  Status Heal(const Reading& reading, HealReason reason);
+  Status Archive(const Deployment& deployment);
+  Status ContinueDestroy();
+  Status BuildNext();
+  Status BuildFailed(store::Generation& generation, const Error& error);
+  Status FinishHeal(int64_t generation_id);
+  Status UpdatePhase(store::HealAction& action, std::string phase);
+  Status SetGenerationStopped(int64_t id, store::GenerationStatus status,
+                              const std::string& reason);
+
+  void Publish();
+
+  ControllerOptions options_;
+  store::Store& store_;
+  Provider& provider_;
+  Probe& probe_;
+  Clock& clock_;
+
+  // Loop-thread state.
+  HealState heal_state_;
+  std::optional<Deployment> deployment_;
+  // The heal in progress: phase "destroying" (retried each step until the
+  // destroy succeeds) or "building" (closed by the next successful build).
+  std::optional<store::HealAction> open_heal_;
+  std::string heal_reason_;  // Why open_heal_ started, for stop reasons.
+  int build_failures_ = 0;
+  TimePoint build_not_before_{};
+  std::deque<nlohmann::json> recent_readings_;
+  std::optional<Reading> last_reading_;
+  Decision last_decision_;
+  Phase phase_ = Phase::kStarting;
+  int64_t heals_ = 0;
+  int64_t incidents_ = 0;
+  std::string problem_;
+  bool ended_ = false;
+
+  mutable std::mutex mutex_;  // Guards the members below.
+  std::vector<Command> commands_;
+  bool stop_ = false;
+  ControllerSnapshot snapshot_;
+};
+
+}  // namespace heimdall::healer
+
+#endif  // HEIMDALL_HEALER_CONTROLLER_H_
