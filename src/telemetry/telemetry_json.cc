@@ -5,10 +5,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "http/json.h"
+
 namespace heimdall::telemetry {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using Json = nlohmann::json;
 
 constexpr std::array<std::string_view, 8> kReservedKeys = {
     "time", "timestamp", "astronaut_id", "series",
@@ -80,11 +82,13 @@ bool IsReservedKey(std::string_view key) {
 }
 
 std::string SampleToJson(const Sample& sample) {
-  Json body = Json::object();
+  // Ordered, so values come first as the contract shows.
+  nlohmann::ordered_json body = nlohmann::ordered_json::object();
   for (size_t i = 0; i < sample.size(); ++i) {
     const double value = sample.values[i];
     body[sample.schema->names[i]] =
-        IsMissing(value) ? Json(nullptr) : Json(value);
+        IsMissing(value) ? nlohmann::ordered_json(nullptr)
+                         : nlohmann::ordered_json(value);
   }
   body["time"] = sample.time;
   body["timestamp"] = std::string(sample.timestamp.view());
@@ -101,14 +105,11 @@ std::string SampleToJson(const Sample& sample) {
 
 Result<TelemetryReading> ParseTelemetryJson(
     std::string_view body, const std::vector<std::string>& names) {
-  // TODO: switch to the strict parser of http/json.h (duplicate keys,
-  // depth limits) once it lands; nlohmann accepts duplicates silently.
-  const Json json = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) return Error("telemetry is not valid JSON");
-  if (!json.is_object()) return Error("telemetry is not a JSON object");
+  Result<nlohmann::json> json = http::ParseJsonObject(body);
+  if (!json.ok()) return json.error().Annotate("telemetry");
   TelemetryReading reading;
-  HEIMDALL_RETURN_IF_ERROR(ReadMetadata(json, &reading));
-  HEIMDALL_RETURN_IF_ERROR(ReadValues(json, names, &reading));
+  HEIMDALL_RETURN_IF_ERROR(ReadMetadata(*json, &reading));
+  HEIMDALL_RETURN_IF_ERROR(ReadValues(*json, names, &reading));
   return reading;
 }
 

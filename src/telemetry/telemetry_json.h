@@ -40,8 +40,9 @@ struct TelemetryReading {
   std::optional<GroundTruth> truth;  // If "critical" was present.
 };
 
-// Parses a body. With `names` empty, every non-reserved key holding a number
-// or null is a value (in key order); otherwise exactly `names` are read, in
+// Parses a body strictly (http::ParseJsonObject: one object, no duplicate
+// keys). With `names` empty, every non-reserved key holding a number or null
+// is a value (in alphabetical order); otherwise exactly `names` are read, in
 // that order, and each must be present. Fails, naming the key, on malformed
 // JSON, a body that is not an object, a value that is neither a number nor
 // null, or a reserved key of the wrong type.
