@@ -1,0 +1,257 @@
+#include "healer/config.h"
+
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace heimdall::healer {
+namespace {
+
+// Sets one setting from a TOML node; fails with what was expected.
+using Setter = std::function<Status(const toml::node&)>;
+
+Setter Number(double* out) {
+  return [out](const toml::node& node) -> Status {
+    std::optional<double> value = node.value<double>();
+    if (!value) return Error("expected a number");
+    *out = *value;
+    return Status::Ok();
+  };
+}
+
+Setter Integer(int* out) {
+  return [out](const toml::node& node) -> Status {
+    if (!node.is_integer()) return Error("expected an integer");
+    const int64_t value = *node.value<int64_t>();
+    if (value < INT32_MIN || value > INT32_MAX) return Error("out of range");
+    *out = static_cast<int>(value);
+    return Status::Ok();
+  };
+}
+
+Setter Boolean(bool* out) {
+  return [out](const toml::node& node) -> Status {
+    if (!node.is_boolean()) return Error("expected true or false");
+    *out = *node.value<bool>();
+    return Status::Ok();
+  };
+}
+
+Setter Text(std::string* out) {
+  return [out](const toml::node& node) -> Status {
+    if (!node.is_string()) return Error("expected a string");
+    *out = *node.value<std::string>();
+    return Status::Ok();
+  };
+}
+
+Setter PathSetting(std::filesystem::path* out) {
+  return [out](const toml::node& node) -> Status {
+    if (!node.is_string()) return Error("expected a path string");
+    *out = *node.value<std::string>();
+    return Status::Ok();
+  };
+}
+
+Setter DurationSetting(Duration* out) {
+  return [out](const toml::node& node) -> Status {
+    if (!node.is_string()) return Error("expected a duration like \"5s\"");
+    Result<Duration> value = ParseDuration(*node.value<std::string>());
+    if (!value.ok()) return value.status();
+    *out = *value;
+    return Status::Ok();
+  };
+}
+
+Setter TextList(std::vector<std::string>* out) {
+  return [out](const toml::node& node) -> Status {
+    const toml::array* array = node.as_array();
+    if (array == nullptr) return Error("expected an array of strings");
+    std::vector<std::string> values;
+    for (const toml::node& item : *array) {
+      if (!item.is_string()) return Error("expected an array of strings");
+      values.push_back(*item.value<std::string>());
+    }
+    *out = std::move(values);
+    return Status::Ok();
+  };
+}
+
+// Every key the file may set, by dotted path.
+std::map<std::string, Setter> Settings(UpConfig& c) {
+  HealPolicy& p = c.controller.policy;
+  LocalProviderOptions& l = c.local;
+  return {
+      {"state_dir", PathSetting(&c.state_dir)},
+      {"controller.interval", DurationSetting(&c.controller.interval)},
+      {"controller.dry_run", Boolean(&p.dry_run)},
+      {"controller.incident_readings",
+       Integer(&c.controller.incident_readings)},
+      {"policy.threshold", Number(&p.threshold)},
+      {"policy.sustained_count", Integer(&p.sustained_count)},
+      {"policy.sustained_for", DurationSetting(&p.sustained_for)},
+      {"policy.unresponsive_polls", Integer(&p.unresponsive_polls)},
+      {"policy.grace", DurationSetting(&p.grace)},
+      {"policy.cooldown", DurationSetting(&p.cooldown)},
+      {"policy.backoff.base", DurationSetting(&p.backoff.base)},
+      {"policy.backoff.max", DurationSetting(&p.backoff.max)},
+      {"policy.backoff.jitter", Number(&p.backoff.jitter)},
+      {"policy.backoff.reset_after", DurationSetting(&p.backoff.reset_after)},
+      {"policy.breaker.max_heals", Integer(&p.breaker.max_heals)},
+      {"policy.breaker.window", DurationSetting(&p.breaker.window)},
+      {"provider.kind", Text(&c.provider)},
+      {"provider.local.binary", PathSetting(&l.binary)},
+      {"provider.local.model", PathSetting(&l.model)},
+      {"provider.local.bind", Text(&l.bind)},
+      {"provider.local.build_timeout", DurationSetting(&l.build_timeout)},
+      {"provider.local.stop_grace", DurationSetting(&l.stop_grace)},
+      {"provider.local.simulator_args", TextList(&l.extra_simulator_args)},
+      {"provider.local.predictor_args", TextList(&l.extra_predictor_args)},
+      {"provider.local.replay", PathSetting(&c.replay)},
+      {"probe.telemetry_timeout", DurationSetting(&c.probe.telemetry_timeout)},
+      {"probe.predict_timeout", DurationSetting(&c.probe.predict_timeout)},
+      {"api.listen", Text(&c.listen)},
+      {"api.token", Text(&c.token)},
+      {"store.path", PathSetting(&c.store)},
+      {"store.max_samples", Integer(&c.max_samples)},
+  };
+}
+
+// Applies every leaf of `table` under `prefix`; tables recurse.
+Status Apply(const toml::table& table, const std::string& prefix,
+             std::map<std::string, Setter>& settings, std::string_view name) {
+  for (const auto& [key, node] : table) {
+    const std::string path =
+        prefix.empty() ? std::string(key.str())
+                       : prefix + "." + std::string(key.str());
+    const auto line = node.source().begin.line;
+    if (const toml::table* inner = node.as_table()) {
+      HEIMDALL_RETURN_IF_ERROR(Apply(*inner, path, settings, name));
+      continue;
+    }
+    auto it = settings.find(path);
+    if (it == settings.end()) {
+      return MakeError("{}:{}: unknown key \"{}\"", name, line, path);
+    }
+    const Status set = it->second(node);
+    if (!set.ok()) {
+      return MakeError("{}:{}: {}: {}", name, line, path, set.ToString());
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<UpConfig> ParseUpConfig(std::string_view text, std::string_view name) {
+  toml::table table;
+  try {
+    table = toml::parse(text, name);
+  } catch (const toml::parse_error& error) {
+    return MakeError("{}:{}: {}", name, error.source().begin.line,
+                     error.description());
+  }
+  UpConfig config;
+  std::map<std::string, Setter> settings = Settings(config);
+  HEIMDALL_RETURN_IF_ERROR(Apply(table, "", settings, name));
+  return config;
+}
+
+Result<UpConfig> LoadUpConfig(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return MakeError("{}: cannot read: {}", path.string(),
+                     std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseUpConfig(text.str(), path.string());
+}
+
+Status Validate(const UpConfig& config) {
+  HEIMDALL_RETURN_IF_ERROR(
+      Validate(config.controller.policy).Annotate("policy"));
+  if (config.controller.interval <= Duration(0)) {
+    return Error("controller.interval: must be positive");
+  }
+  if (config.controller.incident_readings < 1) {
+    return Error("controller.incident_readings: must be at least 1");
+  }
+  if (config.provider != "local") {
+    return MakeError("provider.kind: \"{}\" is not a known provider (local)",
+                     config.provider);
+  }
+  if (config.max_samples < 1) return Error("store.max_samples: must be >= 1");
+  for (Duration d : {config.probe.telemetry_timeout,
+                     config.probe.predict_timeout,
+                     config.local.build_timeout}) {
+    if (d <= Duration(0)) return Error("timeouts must be positive");
+  }
+  Result<std::pair<std::string, uint16_t>> listen = ParseListen(config.listen);
+  if (!listen.ok()) return listen.error().Annotate("api.listen");
+  return Status::Ok();
+}
+
+Result<Duration> ParseDuration(std::string_view text) {
+  static const std::pair<std::string_view, int64_t> kUnits[] = {
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
+  const std::string_view original = text;
+  int64_t total = 0;
+  if (text.empty()) return Error("empty duration");
+  while (!text.empty()) {
+    int64_t amount = 0;
+    const auto [end, error] =
+        std::from_chars(text.data(), text.data() + text.size(), amount);
+    if (error != std::errc() || end == text.data() || amount < 0) {
+      return MakeError("\"{}\": expected a duration like 250ms, 5s, 2m, 1h",
+                       original);
+    }
+    text.remove_prefix(static_cast<size_t>(end - text.data()));
+    int64_t scale = 0;
+    for (const auto& [unit, ms] : kUnits) {
+      // "ms" before "m", so "5ms" is not read as 5 minutes and an "s".
+      if (text.starts_with(unit) &&
+          (text.size() == unit.size() || std::isdigit(text[unit.size()]))) {
+        scale = ms;
+        text.remove_prefix(unit.size());
+        break;
+      }
+    }
+    if (scale == 0) {
+      return MakeError("\"{}\": missing or unknown unit", original);
+    }
+    // A thousand years is a typo, not a setting (and would overflow).
+    constexpr int64_t kLongest = 1000LL * 365 * 24 * 3'600'000;
+    if (amount > kLongest / scale || total + amount * scale > kLongest) {
+      return MakeError("\"{}\": too long", original);
+    }
+    total += amount * scale;
+  }
+  return Duration(total);
+}
+
+Result<std::pair<std::string, uint16_t>> ParseListen(std::string_view text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return MakeError("\"{}\": expected HOST:PORT", text);
+  }
+  const std::string_view port_text = text.substr(colon + 1);
+  unsigned port = 0;
+  const auto [end, error] = std::from_chars(
+      port_text.data(), port_text.data() + port_text.size(), port);
+  if (error != std::errc() || end != port_text.data() + port_text.size() ||
+      port > 65535) {
+    return MakeError("\"{}\": bad port", text);
+  }
+  return std::pair<std::string, uint16_t>(std::string(text.substr(0, colon)),
+                                          static_cast<uint16_t>(port));
+}
+
+}  // namespace heimdall::healer

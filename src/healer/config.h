@@ -1,0 +1,67 @@
+// Configuration of `heimdall up`: defaults, then a TOML file, then flags.
+//
+// Every key is documented in heimdall.example.toml at the repository root.
+// Unknown keys are errors (a misspelt key must not silently keep a
+// default), as are values of the wrong type or out of range; messages name
+// the file, the key and the line. Durations are strings with a unit:
+// "250ms", "5s", "2m", "1h" (or a combination, "1m30s").
+#ifndef HEIMDALL_HEALER_CONFIG_H_
+#define HEIMDALL_HEALER_CONFIG_H_
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "healer/clock.h"
+#include "healer/controller.h"
+#include "healer/local_provider.h"
+#include "healer/probe.h"
+
+namespace heimdall::healer {
+
+struct UpConfig {
+  // Store, logs, archives and the default model live here.
+  std::filesystem::path state_dir = "heimdall-state";
+  // Empty: STATE_DIR/heimdall.db.
+  std::filesystem::path store;
+  int max_samples = 10'000;
+  // Interval, policy (threshold, grace, backoff, breaker, dry-run).
+  ControllerOptions controller;
+  // Only "local" for now.
+  std::string provider = "local";
+  // The local provider (its state_dir and health_check are wired by `up`).
+  LocalProviderOptions local;
+  // A recorded series for the simulator to replay (simulate --replay).
+  std::filesystem::path replay;
+  HttpProbeOptions probe;
+  // The control API: "HOST:PORT"; loopback unless told otherwise.
+  std::string listen = "127.0.0.1:8080";
+  // Required on state-changing API calls when set. HEIMDALL_TOKEN in the
+  // environment overrides the file.
+  std::string token;
+
+  std::filesystem::path StorePath() const {
+    return store.empty() ? state_dir / "heimdall.db" : store;
+  }
+};
+
+// Reads `path` over the defaults. Fails naming the file and key.
+Result<UpConfig> LoadUpConfig(const std::filesystem::path& path);
+// Parses TOML text (for tests); `name` starts error messages.
+Result<UpConfig> ParseUpConfig(std::string_view text, std::string_view name);
+// Checks the whole configuration (the policy's ranges, a provider we know,
+// a positive interval, a listen address with a port).
+Status Validate(const UpConfig& config);
+
+// "250ms", "5s", "2m", "1h", "1m30s" -> milliseconds. Fails on a missing
+// or unknown unit, a negative or absurd value.
+Result<Duration> ParseDuration(std::string_view text);
+
+// Splits "HOST:PORT". Fails unless the port is 0-65535.
+Result<std::pair<std::string, uint16_t>> ParseListen(std::string_view text);
+
+}  // namespace heimdall::healer
+
+#endif  // HEIMDALL_HEALER_CONFIG_H_

@@ -1,0 +1,136 @@
+#include "healer/config.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+namespace heimdall::healer {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(ParseDuration, ReadsUnitsAndCombinations) {
+  EXPECT_EQ(*ParseDuration("250ms"), 250ms);
+  EXPECT_EQ(*ParseDuration("5s"), 5s);
+  EXPECT_EQ(*ParseDuration("2m"), 2min);
+  EXPECT_EQ(*ParseDuration("1h"), 1h);
+  EXPECT_EQ(*ParseDuration("1m30s"), 90s);
+  EXPECT_EQ(*ParseDuration("0s"), 0s);
+  for (const char* bad : {"", "5", "s", "-5s", "5 s", "5sec", "5mx", "1.5s",
+                          "99999999999999h"}) {
+    EXPECT_FALSE(ParseDuration(bad).ok()) << bad;
+  }
+}
+
+TEST(ParseListen, SplitsHostAndPort) {
+  EXPECT_EQ(*ParseListen("127.0.0.1:8080"),
+            (std::pair<std::string, uint16_t>("127.0.0.1", 8080)));
+  EXPECT_EQ(ParseListen("[::1]:0")->second, 0);
+  for (const char* bad : {"8080", ":80", "host:", "host:70000", "h:8x"}) {
+    EXPECT_FALSE(ParseListen(bad).ok()) << bad;
+  }
+}
+
+TEST(ParseUpConfig, DefaultsWhenEmpty) {
+  Result<UpConfig> config = ParseUpConfig("", "empty.toml");
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->controller.interval, 5s);
+  EXPECT_DOUBLE_EQ(config->controller.policy.threshold, 0.9);
+  EXPECT_EQ(config->controller.policy.sustained_count, 2);
+  EXPECT_EQ(config->listen, "127.0.0.1:8080");
+  EXPECT_EQ(config->StorePath(), "heimdall-state/heimdall.db");
+  EXPECT_TRUE(Validate(*config).ok());
+}
+
+TEST(ParseUpConfig, ReadsEveryTable) {
+  Result<UpConfig> config = ParseUpConfig(R"(
+state_dir = "/var/lib/heimdall"
+[controller]
+interval = "100ms"
+dry_run = true
+[policy]
+threshold = 0.8
+sustained_count = 3
+grace = "2s"
+[policy.backoff]
+base = "1s"
+max = "30s"
+jitter = 0.0
+[policy.breaker]
+max_heals = 7
+window = "10m"
+[provider.local]
+simulator_args = ["--seed", "7"]
+replay = "data.csv"
+[api]
+listen = "127.0.0.1:9090"
+token = "secret"
+[store]
+max_samples = 500
+)",
+                                          "full.toml");
+  ASSERT_TRUE(config.ok()) << config.error().message();
+  EXPECT_EQ(config->state_dir, "/var/lib/heimdall");
+  EXPECT_EQ(config->controller.interval, 100ms);
+  EXPECT_TRUE(config->controller.policy.dry_run);
+  EXPECT_DOUBLE_EQ(config->controller.policy.threshold, 0.8);
+  EXPECT_EQ(config->controller.policy.sustained_count, 3);
+  EXPECT_EQ(config->controller.policy.grace, 2s);
+  EXPECT_EQ(config->controller.policy.backoff.max, 30s);
+  EXPECT_EQ(config->controller.policy.breaker.max_heals, 7);
+  EXPECT_EQ(config->controller.policy.breaker.window, 10min);
+  EXPECT_EQ(config->local.extra_simulator_args,
+            (std::vector<std::string>{"--seed", "7"}));
+  EXPECT_EQ(config->replay, "data.csv");
+  EXPECT_EQ(config->token, "secret");
+  EXPECT_EQ(config->max_samples, 500);
+  EXPECT_TRUE(Validate(*config).ok());
+}
+
+TEST(ParseUpConfig, ErrorsNameTheFileLineAndKey) {
+  struct Case {
+    const char* text;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"[policy]\nthreshhold = 0.9\n", "bad.toml:2: unknown key \"policy.threshhold\""},
+      {"[policy]\nthreshold = \"high\"\n", "policy.threshold: expected a number"},
+      {"[controller]\ninterval = 5\n", "controller.interval: expected a duration"},
+      {"[controller]\ninterval = \"5 parsecs\"\n", "controller.interval"},
+      {"[policy]\nsustained_count = 1.5\n", "expected an integer"},
+      {"[policy\n", "bad.toml:1"},
+  };
+  for (const Case& c : cases) {
+    Result<UpConfig> config = ParseUpConfig(c.text, "bad.toml");
+    ASSERT_FALSE(config.ok()) << c.text;
+    EXPECT_NE(config.error().message().find(c.expected), std::string::npos)
+        << config.error().message();
+  }
+}
+
+TEST(Validate, RejectsOutOfRangeValues) {
+  UpConfig config;
+  config.controller.policy.threshold = 1.5;
+  EXPECT_NE(Validate(config).ToString().find("threshold"), std::string::npos);
+  config = UpConfig{};
+  config.provider = "terraform";
+  EXPECT_NE(Validate(config).ToString().find("provider.kind"),
+            std::string::npos);
+  config = UpConfig{};
+  config.controller.interval = 0ms;
+  EXPECT_FALSE(Validate(config).ok());
+  config = UpConfig{};
+  config.listen = "nowhere";
+  EXPECT_NE(Validate(config).ToString().find("api.listen"), std::string::npos);
+}
+
+TEST(LoadUpConfig, TheShippedExampleLoadsAndValidates) {
+  Result<UpConfig> config =
+      LoadUpConfig(HEIMDALL_SOURCE_DIR "/heimdall.example.toml");
+  ASSERT_TRUE(config.ok()) << config.error().message();
+  EXPECT_TRUE(Validate(*config).ok());
+  EXPECT_FALSE(LoadUpConfig("/nonexistent/heimdall.toml").ok());
+}
+
+}  // namespace
+}  // namespace heimdall::healer
