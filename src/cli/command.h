@@ -27,6 +27,7 @@ Command AddTrainCommand(CLI::App& root);
 Command AddScoreCommand(CLI::App& root);
 Command AddServeCommand(CLI::App& root);
 Command AddSimulateCommand(CLI::App& root);
+Command AddEvaluateCommand(CLI::App& root);
 
 }  // namespace heimdall::cli
 

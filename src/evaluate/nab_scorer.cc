@@ -81,10 +81,10 @@ void Add(RowCounts* total, const RowCounts& part) {
 }
 
 Result<CostProfile> ParseProfile(const std::string& name,
-                                 const nlohmann::json& body) {
-  const nlohmann::json* matrix = body.is_object() && body.contains("CostMatrix")
-                                     ? &body["CostMatrix"]
-                                     : nullptr;
+                                 const nlohmann::ordered_json& body) {
+  const nlohmann::ordered_json* matrix =
+      body.is_object() && body.contains("CostMatrix") ? &body["CostMatrix"]
+                                                      : nullptr;
   CostProfile profile{name};
   for (auto [key, field] : {std::pair{"tpWeight", &profile.tp_weight},
                             std::pair{"fpWeight", &profile.fp_weight},
@@ -110,7 +110,9 @@ Result<std::vector<CostProfile>> ReadCostProfiles(
     const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) return MakeError("reading profiles {}: cannot open", path.string());
-  const nlohmann::json root = nlohmann::json::parse(in, nullptr, false);
+  // Ordered, so profiles keep the file's order (NAB's lists standard first).
+  const nlohmann::ordered_json root =
+      nlohmann::ordered_json::parse(in, nullptr, false);
   if (root.is_discarded() || !root.is_object()) {
     return MakeError("reading profiles {}: not a JSON object", path.string());
   }

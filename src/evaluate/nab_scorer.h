@@ -48,7 +48,8 @@ struct CostProfile {
 std::vector<CostProfile> NabProfiles();
 
 // Reads a profiles file in NAB's format: {"name": {"CostMatrix": {"tpWeight":
-// .., "fpWeight": .., "fnWeight": ..}}, ...}. Profiles come back in name order.
+// .., "fpWeight": .., "fnWeight": ..}}, ...}. Profiles come back in file
+// order.
 Result<std::vector<CostProfile>> ReadCostProfiles(
     const std::filesystem::path& path);
 

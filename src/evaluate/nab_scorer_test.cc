@@ -128,6 +128,7 @@ TEST(ReadCostProfiles, ReadsNabProfilesFile) {
       HEIMDALL_SHARED_DIR "/datasets/nab/config/profiles.json");
   ASSERT_TRUE(profiles.ok()) << profiles.error().message();
   ASSERT_EQ(profiles->size(), 3u);
+  EXPECT_EQ(profiles->front().name, "standard");  // File order.
   for (const CostProfile& expected : NabProfiles()) {
     const auto found = std::find_if(
         profiles->begin(), profiles->end(),

@@ -1,0 +1,208 @@
+// heimdall evaluate: replay labelled series through a detector and the heal
+// policy; report NAB scores, precision, recall and lead time.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+#include "common/csv.h"
+#include "evaluate/detector.h"
+#include "evaluate/evaluation.h"
+#include "evaluate/labelled_series.h"
+#include "evaluate/nab_scorer.h"
+#include "evaluate/report.h"
+#include "evaluate/svg_plot.h"
+
+namespace heimdall::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace heimdall::evaluate;
+
+struct EvaluateFlags {
+  std::string nab;  // A NAB checkout: data/, labels/, config/.
+  std::string data;
+  std::string windows;
+  std::string profiles;
+  std::string detector = "novelty";
+  std::vector<std::string> params;  // name=value.
+  std::string results;              // Score these instead of detecting.
+  bool json = false;
+  bool summary = false;
+  std::string plot;
+  int threads = 0;
+  // Numbers as text, parsed here, so a bad value is an Error (exit 1).
+  std::string heal_threshold;
+  int sustained = 1;
+  std::string cooldown = "30";
+  bool list = false;
+};
+
+struct CorpusPaths {
+  fs::path data, windows, profiles;  // profiles may be empty.
+};
+
+Result<CorpusPaths> ResolvePaths(const EvaluateFlags& flags) {
+  CorpusPaths paths{flags.data, flags.windows, flags.profiles};
+  if (!flags.nab.empty()) {
+    const fs::path nab(flags.nab);
+    if (paths.data.empty()) paths.data = nab / "data";
+    if (paths.windows.empty()) {
+      paths.windows = nab / "labels" / "combined_windows.json";
+    }
+    if (paths.profiles.empty() && fs::exists(nab / "config/profiles.json")) {
+      paths.profiles = nab / "config" / "profiles.json";
+    }
+  }
+  if (paths.data.empty() || paths.windows.empty()) {
+    return Error("give --nab DIR, or both --data DIR and --windows FILE");
+  }
+  return paths;
+}
+
+Result<EvaluationOptions> MakeOptions(const EvaluateFlags& flags,
+                                      const CorpusPaths& paths) {
+  EvaluationOptions options;
+  options.threads = flags.threads;
+  if (!paths.profiles.empty()) {
+    Result<std::vector<CostProfile>> profiles =
+        ReadCostProfiles(paths.profiles);
+    if (!profiles.ok()) return profiles.error();
+    options.profiles = *profiles;
+  }
+  if (!flags.heal_threshold.empty()) {
+    Result<double> threshold = ParseFiniteDouble(flags.heal_threshold);
+    if (!threshold.ok()) return threshold.error().Annotate("--heal-threshold");
+    options.heal_threshold = *threshold;
+  }
+  Result<double> cooldown = ParseFiniteDouble(flags.cooldown);
+  if (!cooldown.ok()) return cooldown.error().Annotate("--cooldown");
+  options.heal_policy.cooldown =
+      std::chrono::milliseconds(static_cast<int64_t>(*cooldown * 1000.0));
+  options.heal_policy.sustained_count = flags.sustained;
+  return options;
+}
+
+Result<DetectorFactory> MakeFactory(const EvaluateFlags& flags) {
+  DetectorParams params;
+  for (const std::string& text : flags.params) {
+    HEIMDALL_RETURN_IF_ERROR(
+        ParseDetectorParam(text, &params).Annotate("--set"));
+  }
+  return DetectorFactory::Create(flags.detector, params);
+}
+
+// Scores from a NAB results directory, in corpus order.
+Result<std::vector<std::vector<double>>> ReadResultScores(
+    const fs::path& dir, const WindowLabels& labels,
+    const std::vector<LabelledSeries>& corpus) {
+  Result<std::vector<ScoringInput>> inputs = ReadDetectorResults(dir, labels);
+  if (!inputs.ok()) return inputs.error();
+  std::vector<std::vector<double>> scores;
+  for (size_t i = 0; i < corpus.size(); ++i) {
+    if ((*inputs)[i].name != corpus[i].name) {
+      return MakeError("{}: results do not match the corpus", corpus[i].name);
+    }
+    scores.push_back(std::move((*inputs)[i].scores));
+  }
+  return scores;
+}
+
+Result<EvaluationReport> RunEvaluation(
+    const EvaluateFlags& flags, const WindowLabels& labels,
+    const std::vector<LabelledSeries>& corpus,
+    const EvaluationOptions& options) {
+  if (!flags.results.empty()) {
+    Result<std::vector<std::vector<double>>> scores =
+        ReadResultScores(flags.results, labels, corpus);
+    if (!scores.ok()) return scores.error();
+    return EvaluateScores(corpus, std::move(*scores),
+                          "results " + flags.results, options);
+  }
+  Result<DetectorFactory> factory = MakeFactory(flags);
+  if (!factory.ok()) return factory.error();
+  return Evaluate(corpus, *factory, options);
+}
+
+int ListDetectors() {
+  for (const DetectorKind& kind : DetectorKinds()) {
+    fmt::print("{}: {}\n", kind.name, kind.summary);
+    for (const DetectorParamInfo& param : kind.params) {
+      fmt::print("  {}={} ({})\n", param.name, param.default_value, param.help);
+    }
+  }
+  return 0;
+}
+
+Result<int> RunEvaluate(const EvaluateFlags& flags) {
+  if (flags.list) return ListDetectors();
+  Result<CorpusPaths> paths = ResolvePaths(flags);
+  if (!paths.ok()) return paths.error();
+  Result<EvaluationOptions> options = MakeOptions(flags, *paths);
+  if (!options.ok()) return options.error();
+  Result<WindowLabels> labels = ReadWindowLabels(paths->windows);
+  if (!labels.ok()) return labels.error();
+  Result<std::vector<LabelledSeries>> corpus = ReadCorpus(paths->data, *labels);
+  if (!corpus.ok()) return corpus.error();
+
+  Result<EvaluationReport> report =
+      RunEvaluation(flags, *labels, *corpus, *options);
+  if (!report.ok()) return report.error();
+  if (!flags.plot.empty()) {
+    HEIMDALL_RETURN_IF_ERROR(WritePlots(flags.plot, *corpus, *report));
+  }
+  fmt::print("{}", flags.json ? FormatJson(*report)
+                              : FormatTable(*report, !flags.summary));
+  return 0;
+}
+
+void AddFlags(CLI::App* app, EvaluateFlags& flags) {
+  app->add_option("--nab", flags.nab,
+                  "NAB-layout directory (data/, labels/combined_windows.json, "
+                  "config/profiles.json)");
+  app->add_option("--data", flags.data, "directory of timestamp,value CSVs");
+  app->add_option("--windows", flags.windows,
+                  "JSON of anomaly windows per file (NAB format)");
+  app->add_option("--profiles", flags.profiles,
+                  "NAB profiles JSON (default: NAB's three profiles)");
+  app->add_option("--detector", flags.detector, "detector kind")
+      ->capture_default_str();
+  app->add_option("--set", flags.params, "detector parameter name=value");
+  app->add_option("--results", flags.results,
+                  "score a NAB results directory (results/<detector>) "
+                  "instead of running a detector");
+  app->add_flag("--json", flags.json, "print JSON instead of a table");
+  app->add_flag("--summary", flags.summary, "omit the per-series table");
+  app->add_option("--plot", flags.plot, "write one SVG per series here");
+  app->add_option("--threads", flags.threads, "0: one per hardware thread")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--heal-threshold", flags.heal_threshold,
+                  "heal at scores >= this (default: NAB standard threshold)");
+  app->add_option("--sustained", flags.sustained,
+                  "readings above threshold in a row before a heal")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app->add_option("--cooldown", flags.cooldown,
+                  "seconds between heal decisions")
+      ->capture_default_str();
+  app->add_flag("--list-detectors", flags.list,
+                "list detector kinds and parameters, then exit");
+}
+
+}  // namespace
+
+Command AddEvaluateCommand(CLI::App& root) {
+  CLI::App* app = root.add_subcommand(
+      "evaluate",
+      "replay labelled series through a detector and the heal policy; report "
+      "NAB scores, precision, recall and lead time");
+  auto flags = std::make_shared<EvaluateFlags>();
+  AddFlags(app, *flags);
+  return {app, [flags]() { return RunEvaluate(*flags); }};
+}
+
+}  // namespace heimdall::cli
