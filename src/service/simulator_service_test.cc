@@ -1,8 +1,16 @@
 #include "service/simulator_service.h"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -460,7 +468,7 @@ TEST_F(SimulatorServiceHttpTest, PollSourceSeesACrashAsUnresponsive) {
   EXPECT_EQ((*sample)->schema->subject, "astronaut-9");
   ASSERT_TRUE((*sample)->truth.has_value());
 
-  ASSERT_EQ(Send("POST", "/faults", R"({"kind":"crash","hang_s":2})").status,
+  ASSERT_EQ(Send("POST", "/faults", R"({"kind":"crash","hang_s":1})").status,
             200);
   const Result<std::optional<telemetry::Sample>> down = source.Next();
   ASSERT_FALSE(down.ok());
@@ -485,6 +493,130 @@ TEST_F(SimulatorServiceHttpTest, PollSourceEndsWithTheReplay) {
   const Result<std::optional<telemetry::Sample>> end = source.Next();
   ASSERT_TRUE(end.ok()) << end.error().message();
   EXPECT_FALSE(end->has_value());
+}
+
+// `heimdall simulate ...` as a child process with stderr on a pipe.
+class SimulateProcess {
+ public:
+  explicit SimulateProcess(std::vector<std::string> args) {
+    args.insert(args.begin(), {HEIMDALL_BINARY, "simulate"});
+    int pipe_fds[2];
+    EXPECT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(pipe_fds[1], STDERR_FILENO);
+      ::dup2(pipe_fds[1], STDOUT_FILENO);
+      std::vector<char*> argv;
+      for (std::string& arg : args) argv.push_back(arg.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ::close(pipe_fds[1]);
+    output_fd_ = pipe_fds[0];
+  }
+  ~SimulateProcess() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    ::close(output_fd_);
+  }
+
+  // Reads output until `pattern` matches it (returning the first group) or
+  // `seconds` pass (returning "").
+  std::string WaitFor(const std::regex& pattern, double seconds) {
+    const auto deadline = Deadline(seconds);
+    std::smatch match;
+    while (!std::regex_search(output_, match, pattern)) {
+      if (!ReadMore(deadline)) return "";
+    }
+    return match.size() > 1 ? match[1].str() : match[0].str();
+  }
+  // Sends `signal` (if given), waits for the exit and the rest of the
+  // output, and returns the exit code (-1 if killed by a signal).
+  int Wait(int signal = 0) {
+    if (signal != 0) ::kill(pid_, signal);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    exited_ = true;
+    const auto deadline = Deadline(5);
+    while (ReadMore(deadline)) {
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  const std::string& output() const { return output_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  static Clock::time_point Deadline(double seconds) {
+    return Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                              std::chrono::duration<double>(seconds));
+  }
+  // Appends what the child wrote; false at end of output or the deadline.
+  bool ReadMore(Clock::time_point deadline) {
+    const auto left =
+        std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    pollfd fd{output_fd_, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&fd, 1, left.count()) <= 0) return false;
+    char buffer[4096];
+    const ssize_t got = ::read(output_fd_, buffer, sizeof buffer);
+    if (got <= 0) return false;
+    output_.append(buffer, got);
+    return true;
+  }
+
+  pid_t pid_ = -1;
+  int output_fd_ = -1;
+  bool exited_ = false;
+  std::string output_;
+};
+
+TEST(SimulateCommand, ServesTheEarlierContractAndStopsOnSigterm) {
+  SimulateProcess process({"--port", "0", "--seed", "3", "--speed", "10"});
+  const std::string port =
+      process.WaitFor(std::regex("listening on 127\\.0\\.0\\.1:(\\d+)"), 10);
+  ASSERT_FALSE(port.empty()) << process.output();
+  EXPECT_NE(process.output().find("seed 3"), std::string::npos);
+
+  http::Client client;
+  const std::string base = "http://127.0.0.1:" + port;
+  Result<http::ClientResponse> reading =
+      client.Get(base + "/telemetry", milliseconds(5000));
+  ASSERT_TRUE(reading.ok()) << reading.error().message();
+  ASSERT_EQ(reading->status, 200);
+  EXPECT_TRUE(json::parse(reading->body).at("heart_rate").is_number());
+  Result<http::ClientResponse> injected =
+      client.PostJson(base + "/inject_fault", "", milliseconds(5000));
+  ASSERT_TRUE(injected.ok());
+  EXPECT_EQ(injected->status, 200);
+
+  EXPECT_EQ(process.Wait(SIGTERM), 0) << process.output();
+  EXPECT_NE(process.output().find("acute fault started"), std::string::npos);
+}
+
+TEST(SimulateCommand, BrokenReplayFileFailsWithLineNumbers) {
+  const auto path = WriteCsv("cli_broken.csv",
+                             "timestamp,value\n"
+                             "2014-01-01 00:00:00,1\n"
+                             "2014-01-01 00:05:00,oops\n");
+  SimulateProcess process({"--replay", path.string(), "--port", "0"});
+  EXPECT_EQ(process.Wait(), 1);
+  EXPECT_NE(process.output().find("line 3: value: 'oops' is not a number"),
+            std::string::npos)
+      << process.output();
+}
+
+TEST(SimulateCommand, BadFlagsAreRefused) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--speed", "0"},
+        std::vector<std::string>{"--rate", "-1"},
+        std::vector<std::string>{"--columns", "a"},
+        std::vector<std::string>{"--replay", "x.csv", "--seed", "2"}}) {
+    SimulateProcess process(args);
+    EXPECT_NE(process.Wait(), 0) << process.output();
+  }
 }
 
 }  // namespace
