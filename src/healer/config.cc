@@ -1,5 +1,7 @@
 #include "healer/config.h"
 
+#include <toml++/toml.h>
+
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -8,8 +10,6 @@
 #include <functional>
 #include <map>
 #include <sstream>
-
-#include <toml++/toml.h>
 
 namespace heimdall::healer {
 namespace {
@@ -128,9 +128,9 @@ std::map<std::string, Setter> Settings(UpConfig& c) {
 Status Apply(const toml::table& table, const std::string& prefix,
              std::map<std::string, Setter>& settings, std::string_view name) {
   for (const auto& [key, node] : table) {
-    const std::string path =
-        prefix.empty() ? std::string(key.str())
-                       : prefix + "." + std::string(key.str());
+    const std::string path = prefix.empty()
+                                 ? std::string(key.str())
+                                 : prefix + "." + std::string(key.str());
     const auto line = node.source().begin.line;
     if (const toml::table* inner = node.as_table()) {
       HEIMDALL_RETURN_IF_ERROR(Apply(*inner, path, settings, name));
@@ -189,9 +189,9 @@ Status Validate(const UpConfig& config) {
                      config.provider);
   }
   if (config.max_samples < 1) return Error("store.max_samples: must be >= 1");
-  for (Duration d : {config.probe.telemetry_timeout,
-                     config.probe.predict_timeout,
-                     config.local.build_timeout}) {
+  for (Duration d :
+       {config.probe.telemetry_timeout, config.probe.predict_timeout,
+        config.local.build_timeout}) {
     if (d <= Duration(0)) return Error("timeouts must be positive");
   }
   Result<std::pair<std::string, uint16_t>> listen = ParseListen(config.listen);

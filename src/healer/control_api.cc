@@ -1,0 +1,177 @@
+#include "healer/control_api.h"
+
+#include <charconv>
+
+#include "http/client.h"
+#include "http/json.h"
+#include "store/store_json.h"
+
+namespace heimdall::healer {
+namespace {
+
+constexpr int kDefaultLimit = 50;
+constexpr int kMaxLimit = 1000;
+
+// Compares without an early exit, so timing does not reveal how much of
+// the token was right (only its length).
+bool SameSecret(std::string_view given, std::string_view secret) {
+  if (given.size() != secret.size() || secret.empty()) return false;
+  unsigned char differ = 0;
+  for (size_t i = 0; i < secret.size(); ++i) {
+    differ |= static_cast<unsigned char>(given[i] ^ secret[i]);
+  }
+  return differ == 0;
+}
+
+Result<int> ParseLimit(const http::Request& request) {
+  const std::string text = request.QueryParam("limit");
+  if (text.empty()) return kDefaultLimit;
+  int limit = 0;
+  const auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), limit);
+  if (error != std::errc() || end != text.data() + text.size() || limit < 1 ||
+      limit > kMaxLimit) {
+    return MakeError("limit: expected an integer from 1 to {}", kMaxLimit);
+  }
+  return limit;
+}
+
+http::Response Accepted(std::string_view command) {
+  return http::JsonResponse(202, {{"accepted", command}});
+}
+
+}  // namespace
+
+ControlApi::ControlApi(Controller& controller, store::Store& store,
+                       ControlApiOptions options)
+    : controller_(controller),
+      store_(store),
+      options_(std::move(options)),
+      client_(std::make_unique<http::Client>()) {}
+
+ControlApi::~ControlApi() = default;
+
+void ControlApi::Register(http::Router& router) {
+  auto bind = [this](
+                  http::Response (ControlApi::*handler)(const http::Request&)) {
+    return
+        [this, handler](const http::Request& r) { return (this->*handler)(r); };
+  };
+  router.Handle("GET", "/api/state", bind(&ControlApi::State));
+  router.Handle("GET", "/api/generations", bind(&ControlApi::Generations));
+  router.Handle("GET", "/api/incidents", bind(&ControlApi::Incidents));
+  router.Handle("GET", "/api/heals", bind(&ControlApi::Heals));
+  router.Handle("POST", "/api/faults", bind(&ControlApi::Faults));
+  router.Handle("POST", "/api/heal", bind(&ControlApi::Heal));
+  router.Handle("POST", "/api/pause", bind(&ControlApi::Pause));
+  router.Handle("POST", "/api/resume", bind(&ControlApi::Resume));
+  router.Handle("POST", "/api/breaker/reset", bind(&ControlApi::ResetBreaker));
+  router.Handle("GET", "/healthz", [](const http::Request&) {
+    return http::JsonResponse(200, {{"status", "ok"}});
+  });
+}
+
+std::optional<http::Response> ControlApi::Refuse(
+    const http::Request& request) const {
+  if (options_.token.empty()) return std::nullopt;
+  const std::string_view header = request.Header("Authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header.starts_with(kBearer) &&
+      SameSecret(header.substr(kBearer.size()), options_.token)) {
+    return std::nullopt;
+  }
+  http::Response refusal =
+      http::Response::JsonError(401, "missing or wrong bearer token");
+  refusal.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return refusal;
+}
+
+http::Response ControlApi::State(const http::Request&) {
+  return http::JsonResponse(200, ToJson(controller_.Snapshot()));
+}
+
+template <typename List, typename Json>
+http::Response ControlApi::ListResponse(const http::Request& request, List list,
+                                        Json to_json) {
+  Result<int> limit = ParseLimit(request);
+  if (!limit.ok())
+    return http::Response::JsonError(400, limit.error().message());
+  auto rows = list(controller_.options().target, *limit);
+  if (!rows.ok()) return http::Response::JsonError(500, rows.error().message());
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& row : *rows) items.push_back(to_json(row));
+  return http::JsonResponse(200, items);
+}
+
+http::Response ControlApi::Generations(const http::Request& request) {
+  return ListResponse(
+      request,
+      [this](std::string_view t, int n) {
+        return store_.ListGenerations(t, n);
+      },
+      [](const store::Generation& g) { return store::ToJson(g); });
+}
+
+http::Response ControlApi::Incidents(const http::Request& request) {
+  return ListResponse(
+      request,
+      [this](std::string_view t, int n) { return store_.ListIncidents(t, n); },
+      [](const store::Incident& i) { return store::ToJson(i); });
+}
+
+http::Response ControlApi::Heals(const http::Request& request) {
+  return ListResponse(
+      request,
+      [this](std::string_view t, int n) {
+        return store_.ListHealActions(t, n);
+      },
+      [](const store::HealAction& a) { return store::ToJson(a); });
+}
+
+http::Response ControlApi::Faults(const http::Request& request) {
+  if (auto refusal = Refuse(request)) return *refusal;
+  const std::optional<Deployment> deployment =
+      controller_.Snapshot().deployment;
+  if (!deployment) {
+    return http::Response::JsonError(409, "no live generation to inject into");
+  }
+  Result<http::ClientResponse> answer = [&] {
+    std::lock_guard lock(client_mutex_);
+    return client_->PostJson(deployment->simulator_url + "/faults",
+                             request.body, options_.forward_timeout);
+  }();
+  if (!answer.ok())
+    return http::Response::JsonError(502, answer.error().message());
+  http::Response response;
+  response.status = answer->status;
+  response.content_type =
+      answer->content_type.empty() ? "application/json" : answer->content_type;
+  response.body = std::move(answer->body);
+  return response;
+}
+
+http::Response ControlApi::Heal(const http::Request& request) {
+  if (auto refusal = Refuse(request)) return *refusal;
+  controller_.RequestHeal();
+  return Accepted("heal");
+}
+
+http::Response ControlApi::Pause(const http::Request& request) {
+  if (auto refusal = Refuse(request)) return *refusal;
+  controller_.SetPaused(true);
+  return Accepted("pause");
+}
+
+http::Response ControlApi::Resume(const http::Request& request) {
+  if (auto refusal = Refuse(request)) return *refusal;
+  controller_.SetPaused(false);
+  return Accepted("resume");
+}
+
+http::Response ControlApi::ResetBreaker(const http::Request& request) {
+  if (auto refusal = Refuse(request)) return *refusal;
+  controller_.ResetBreaker();
+  return Accepted("breaker reset");
+}
+
+}  // namespace heimdall::healer

@@ -1,0 +1,81 @@
+// The control API of `heimdall up`, the one the dashboard uses.
+//
+//   GET  /api/state          the controller's snapshot (controller.h)
+//   GET  /api/generations    newest first; ?limit=N (1..1000, default 50)
+//   GET  /api/incidents      newest first; ?limit=N
+//   GET  /api/heals          heal actions with durations; ?limit=N
+//   POST /api/faults         forwarded to the live generation's simulator
+//                            (POST /faults, same body); its answer is
+//                            returned as it came. 409 with no generation.
+//   POST /api/heal           force a heal now                     -> 202
+//   POST /api/pause          record "would heal", never heal      -> 202
+//   POST /api/resume                                             -> 202
+//   POST /api/breaker/reset  close the circuit breaker            -> 202
+//   GET  /healthz            {"status": "ok"}
+// With a token set, every POST needs "Authorization: Bearer TOKEN" (401
+// otherwise). Errors are JSON {"error": "..."}.
+//
+// Thread-safe: handlers only read snapshots and the store, queue commands,
+// and forward faults through one client behind a mutex.
+#ifndef HEIMDALL_HEALER_CONTROL_API_H_
+#define HEIMDALL_HEALER_CONTROL_API_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "healer/controller.h"
+#include "http/server.h"
+#include "store/store.h"
+
+namespace heimdall::http {
+class Client;
+}  // namespace heimdall::http
+
+namespace heimdall::healer {
+
+struct ControlApiOptions {
+  std::string token;  // Empty: POSTs are open (loopback only by default).
+  Duration forward_timeout = std::chrono::seconds(2);
+};
+
+class ControlApi {
+ public:
+  // `controller` and `store` must outlive the API and its server.
+  ControlApi(Controller& controller, store::Store& store,
+             ControlApiOptions options);
+  ~ControlApi();
+  ControlApi(const ControlApi&) = delete;
+  ControlApi& operator=(const ControlApi&) = delete;
+
+  // Adds the routes above to `router`, which must not outlive this object.
+  void Register(http::Router& router);
+
+  // The handlers, public for tests that call them without sockets.
+  http::Response State(const http::Request& request);
+  http::Response Generations(const http::Request& request);
+  http::Response Incidents(const http::Request& request);
+  http::Response Heals(const http::Request& request);
+  http::Response Faults(const http::Request& request);
+  http::Response Heal(const http::Request& request);
+  http::Response Pause(const http::Request& request);
+  http::Response Resume(const http::Request& request);
+  http::Response ResetBreaker(const http::Request& request);
+
+ private:
+  // nullopt if allowed; else the 401 to send.
+  std::optional<http::Response> Refuse(const http::Request& request) const;
+  template <typename List, typename Json>
+  http::Response ListResponse(const http::Request& request, List list,
+                              Json to_json);
+
+  Controller& controller_;
+  store::Store& store_;
+  ControlApiOptions options_;
+  std::mutex client_mutex_;
+  std::unique_ptr<http::Client> client_;
+};
+
+}  // namespace heimdall::healer
+
+#endif  // HEIMDALL_HEALER_CONTROL_API_H_
