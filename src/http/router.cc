@@ -51,6 +51,13 @@ std::string PercentDecode(std::string_view text) {
   return out;
 }
 
+// A request path as quoted in an error message: long ones are cut short.
+std::string Echo(std::string_view path) {
+  constexpr size_t kMaxEcho = 100;
+  if (path.size() <= kMaxEcho) return std::string(path);
+  return std::string(path.substr(0, kMaxEcho)) + "...";
+}
+
 Response HandlerError(std::string_view what) {
   return Response::JsonError(500, fmt::format("internal error: {}", what));
 }
@@ -133,13 +140,13 @@ Response Router::Dispatch(const Request& request,
 
   if (allow.empty()) {
     *rejection = "unknown path";
-    return Response::JsonError(404,
-                               fmt::format("no such path: {}", request.path));
+    return Response::JsonError(
+        404, fmt::format("no such path: {}", Echo(request.path)));
   }
   *rejection = "method not allowed";
   Response response = Response::JsonError(
       405, fmt::format("method {} not allowed for {}; allowed: {}",
-                       request.method, request.path, allow));
+                       request.method, Echo(request.path), allow));
   response.headers.emplace_back("Allow", std::move(allow));
   return response;
 }

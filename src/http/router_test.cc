@@ -83,6 +83,14 @@ TEST(Router, UnknownPathIs404) {
   EXPECT_EQ(json::parse(response.body)["error"], "no such path: /nope");
 }
 
+TEST(Router, LongUnknownPathIsCutInTheMessage) {
+  Response response =
+      TwoRoutes().Dispatch(MakeRequest("GET", "/" + std::string(5000, 'x')));
+  std::string error = json::parse(response.body)["error"];
+  EXPECT_LT(error.size(), 150u);
+  EXPECT_EQ(error.substr(error.size() - 3), "...");
+}
+
 TEST(Router, WrongMethodIs405WithAllow) {
   std::string_view rejection;
   Response response =

@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <cassert>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -118,6 +119,10 @@ Server::~Server() { Stop(); }
 uint16_t Server::port() const { return impl_->port; }
 
 void Server::Stop() {
+  for ([[maybe_unused]] const std::thread& thread : impl_->threads) {
+    // A worker joining itself would wait forever.
+    assert(thread.get_id() != std::this_thread::get_id());
+  }
   std::lock_guard<std::mutex> lock(impl_->stop_mutex);
   if (impl_->stopped) return;
   impl_->stopped = true;
