@@ -49,6 +49,10 @@ struct Response {
   static Response Json(int status, std::string body);
 };
 
+// Handlers run on the worker threads, concurrently for requests on
+// different connections, so they must be thread-safe. The Request is valid
+// only during the call. While a handler runs, the other connections of its
+// worker wait: slow work belongs on another thread.
 using Handler = std::function<Response(const Request&)>;
 
 // Maps (method, path) to handlers. Built before the server starts and
