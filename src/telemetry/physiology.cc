@@ -72,7 +72,8 @@ Physiology::Physiology(uint64_t seed)
 
 const Vitals& Physiology::Advance(double dt) {
   assert(dt > 0);
-  for (Drift& drift : drift_) AdvanceDrift(drift, dt);
+  if (dt != cached_dt_) CacheDecays(dt);
+  for (Drift& drift : drift_) AdvanceDrift(drift);
   AdvanceExertion(dt);
   Compose();
   return truth_;
@@ -87,11 +88,19 @@ Vitals Physiology::Measure(const Vitals& truth) {
   return reading;
 }
 
-void Physiology::AdvanceDrift(Drift& drift, double dt) {
-  // The exact Ornstein-Uhlenbeck transition, valid for any step size.
-  const double keep = std::exp(-dt / drift.tau);
-  drift.value = drift.value * keep +
-                drift.sd * std::sqrt(1 - keep * keep) * random_.Normal();
+void Physiology::CacheDecays(double dt) {
+  cached_dt_ = dt;
+  for (Drift& drift : drift_) {
+    // The exact Ornstein-Uhlenbeck transition, valid for any step size.
+    drift.keep = std::exp(-dt / drift.tau);
+    drift.spread = drift.sd * std::sqrt(1 - drift.keep * drift.keep);
+  }
+  exertion_keep_ = std::exp(-dt / kExertionLagSeconds);
+  exertion_slow_keep_ = std::exp(-dt / kExertionSlowLagSeconds);
+}
+
+void Physiology::AdvanceDrift(Drift& drift) {
+  drift.value = drift.value * drift.keep + drift.spread * random_.Normal();
   drift.value = std::clamp(drift.value, -kDriftBound * drift.sd,
                            kDriftBound * drift.sd);
 }
@@ -104,9 +113,8 @@ void Physiology::AdvanceExertion(double dt) {
     episode_level_ = random_.Uniform(kEpisodeMinLevel, kEpisodeMaxLevel);
   }
   const double target = episode_left_ > 0 ? episode_level_ : 0.0;
-  exertion_ += (target - exertion_) * (1 - std::exp(-dt / kExertionLagSeconds));
-  exertion_slow_ += (exertion_ - exertion_slow_) *
-                    (1 - std::exp(-dt / kExertionSlowLagSeconds));
+  exertion_ += (target - exertion_) * (1 - exertion_keep_);
+  exertion_slow_ += (exertion_ - exertion_slow_) * (1 - exertion_slow_keep_);
 }
 
 void Physiology::Compose() {

@@ -1,7 +1,6 @@
 #include "telemetry/random.h"
 
 #include <cmath>
-#include <numbers>
 
 namespace heimdall::telemetry {
 
@@ -15,12 +14,18 @@ double Random::Normal() {
     has_spare_ = false;
     return spare_normal_;
   }
-  // 1 - Uniform() lies in (0, 1], so the logarithm is finite.
-  const double radius = std::sqrt(-2.0 * std::log(1.0 - Uniform()));
-  const double angle = 2.0 * std::numbers::pi * Uniform();
-  spare_normal_ = radius * std::sin(angle);
+  // Marsaglia's polar method: no trigonometry, and each accepted pair
+  // gives two independent normals.
+  double u = 0, v = 0, s = 0;
+  do {
+    u = 2 * Uniform() - 1;
+    v = 2 * Uniform() - 1;
+    s = u * u + v * v;
+  } while (s >= 1 || s == 0);
+  const double factor = std::sqrt(-2 * std::log(s) / s);
+  spare_normal_ = v * factor;
   has_spare_ = true;
-  return radius * std::cos(angle);
+  return u * factor;
 }
 
 uint64_t DeriveSeed(uint64_t seed, uint64_t stream) {

@@ -21,8 +21,8 @@ class Random {
   double Uniform(double low, double high) {
     return low + (high - low) * Uniform();
   }
-  // Standard normal (Box-Muller; the second value of each pair is kept for
-  // the next call).
+  // Standard normal (polar method; the second value of each pair is kept
+  // for the next call).
   double Normal();
   // True with probability `p`.
   bool Bernoulli(double p) { return Uniform() < p; }

@@ -97,6 +97,21 @@ TEST(ReplaySource, NabMachineTemperatureYieldsEveryRowInOrder) {
   EXPECT_FALSE(source->Next().value().has_value());
 }
 
+TEST(ReplaySource, EveryNabFileReplaysEveryRow) {
+  size_t files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(
+           fs::path(HEIMDALL_SHARED_DIR) / "datasets/nab/data")) {
+    if (entry.path().extension() != ".csv") continue;
+    SCOPED_TRACE(entry.path().string());
+    ++files;
+    auto source = OpenOrDie(At(entry.path()));
+    ASSERT_NE(source, nullptr);
+    EXPECT_EQ(source->rows(), ReadNabIndependently(entry.path()).size());
+    EXPECT_EQ(ReadAll(*source).size(), source->rows());
+  }
+  EXPECT_EQ(files, 58u);  // The NAB corpus.
+}
+
 TEST(ReplaySource, VitalSignExportWithMappingAndMess) {
   // Stray spaces in the header, CRLF, a blank cell, a repeated and a
   // backwards time.
