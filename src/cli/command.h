@@ -28,6 +28,10 @@ Command AddScoreCommand(CLI::App& root);
 Command AddServeCommand(CLI::App& root);
 Command AddSimulateCommand(CLI::App& root);
 Command AddEvaluateCommand(CLI::App& root);
+Command AddUpCommand(CLI::App& root);
+Command AddMonitorCommand(CLI::App& root);
+Command AddStatusCommand(CLI::App& root);
+Command AddIncidentsCommand(CLI::App& root);
 
 }  // namespace heimdall::cli
 

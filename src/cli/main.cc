@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
 
   const std::vector<Command> commands = {
       AddTrainCommand(app), AddScoreCommand(app), AddServeCommand(app),
-      AddSimulateCommand(app), AddEvaluateCommand(app)};
+      AddSimulateCommand(app), AddEvaluateCommand(app), AddUpCommand(app),
+      AddMonitorCommand(app), AddStatusCommand(app), AddIncidentsCommand(app)};
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_default_logger(spdlog::stderr_color_mt("heimdall"));

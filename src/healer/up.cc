@@ -1,0 +1,176 @@
+#include "healer/up.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "healer/control_api.h"
+#include "http/client.h"
+#include "http/server.h"
+#include "store/sqlite_store.h"
+
+namespace heimdall::healer {
+namespace {
+
+// Holds an exclusive flock on a file for its lifetime.
+class StateLock {
+ public:
+  static Result<std::unique_ptr<StateLock>> Acquire(
+      const std::filesystem::path& path) {
+    const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      return MakeError("{}: {}", path.string(), std::strerror(errno));
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      const int error = errno;
+      close(fd);
+      if (error == EWOULDBLOCK) {
+        return MakeError(
+            "{} is held: another heimdall up uses this state "
+            "directory",
+            path.string());
+      }
+      return MakeError("locking {}: {}", path.string(), std::strerror(error));
+    }
+    // TODO: a shared store (PostgreSQL) needs a lease with a fencing token
+    // checked on every write, not a local flock, to keep one healer per
+    // target across machines.
+    return std::unique_ptr<StateLock>(new StateLock(fd));
+  }
+  ~StateLock() { close(fd_); }
+  StateLock(const StateLock&) = delete;
+  StateLock& operator=(const StateLock&) = delete;
+
+ private:
+  explicit StateLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+}  // namespace
+
+Status HttpHealthCheck(const std::string& base_url, Duration timeout) {
+  http::Client client;
+  Result<http::ClientResponse> response =
+      client.Get(base_url + "/healthz", timeout);
+  if (!response.ok()) return response.status();
+  if (response->status != 200) {
+    return MakeError("{}/healthz answered {}", base_url, response->status);
+  }
+  return Status::Ok();
+}
+
+struct UpRuntime::Parts {
+  UpConfig config;
+  std::unique_ptr<StateLock> lock;
+  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<LocalProvider> provider;
+  std::unique_ptr<HttpProbe> probe;
+  SystemClock clock;
+  std::unique_ptr<Controller> controller;
+  std::unique_ptr<ControlApi> api;
+  std::unique_ptr<http::Server> server;
+
+  Status OpenState();
+  Status MakeProvider();
+  Status StartApi();
+};
+
+Status UpRuntime::Parts::OpenState() {
+  std::error_code error;
+  std::filesystem::create_directories(config.state_dir, error);
+  if (error) {
+    return MakeError("creating {}: {}", config.state_dir.string(),
+                     error.message());
+  }
+  Result<std::unique_ptr<StateLock>> locked =
+      StateLock::Acquire(config.state_dir / "heimdall.lock");
+  if (!locked.ok()) return locked.status();
+  lock = std::move(*locked);
+  Result<std::unique_ptr<store::SqliteStore>> opened = store::SqliteStore::Open(
+      config.StorePath(), {.max_samples = config.max_samples});
+  if (!opened.ok()) return opened.status();
+  store = std::move(*opened);
+  return Status::Ok();
+}
+
+Status UpRuntime::Parts::MakeProvider() {
+  LocalProviderOptions options = config.local;
+  options.state_dir = config.state_dir;
+  if (!config.replay.empty()) {
+    options.extra_simulator_args.push_back("--replay");
+    options.extra_simulator_args.push_back(
+        std::filesystem::absolute(config.replay).string());
+  }
+  const Duration timeout = config.probe.telemetry_timeout;
+  options.health_check = [timeout](const std::string& url) {
+    return HttpHealthCheck(url, timeout);
+  };
+  Result<std::unique_ptr<LocalProvider>> made =
+      LocalProvider::Create(std::move(options));
+  if (!made.ok()) return made.status();
+  provider = std::move(*made);
+  return Status::Ok();
+}
+
+Status UpRuntime::Parts::StartApi() {
+  api = std::make_unique<ControlApi>(*controller, *store,
+                                     ControlApiOptions{config.token});
+  http::Router router;
+  api->Register(router);
+  Result<std::pair<std::string, uint16_t>> listen = ParseListen(config.listen);
+  if (!listen.ok()) return listen.status();
+  http::ServerOptions options;
+  options.bind = listen->first;
+  options.port = listen->second;
+  options.threads = 2;
+  Result<std::unique_ptr<http::Server>> started =
+      http::Server::Start(std::move(options), std::move(router));
+  if (!started.ok()) return started.error().Annotate("control API");
+  server = std::move(*started);
+  spdlog::info("control API on http://{}:{}{}", listen->first, server->port(),
+               config.token.empty() ? "" : " (POST needs the token)");
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<UpRuntime>> UpRuntime::Create(UpConfig config) {
+  HEIMDALL_RETURN_IF_ERROR(Validate(config));
+  auto parts = std::make_unique<Parts>();
+  parts->config = std::move(config);
+  HEIMDALL_RETURN_IF_ERROR(parts->OpenState());
+  HEIMDALL_RETURN_IF_ERROR(parts->MakeProvider());
+  parts->probe = std::make_unique<HttpProbe>(parts->config.probe);
+  parts->controller = std::make_unique<Controller>(
+      parts->config.controller, *parts->store, *parts->provider, *parts->probe,
+      parts->clock);
+  HEIMDALL_RETURN_IF_ERROR(parts->StartApi());
+  spdlog::info("heimdall up: state {}, interval {} ms, threshold {}{}",
+               parts->config.state_dir.string(),
+               parts->config.controller.interval.count(),
+               parts->config.controller.policy.threshold,
+               parts->config.controller.policy.dry_run ? ", dry run" : "");
+  return std::unique_ptr<UpRuntime>(new UpRuntime(std::move(parts)));
+}
+
+UpRuntime::UpRuntime(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+UpRuntime::~UpRuntime() {
+  if (parts_->server) parts_->server->Stop();
+}
+
+Status UpRuntime::Run() {
+  const Status status = parts_->controller->Run();
+  parts_->server->Stop();
+  return status;
+}
+
+void UpRuntime::Stop() { parts_->controller->Stop(); }
+
+Controller& UpRuntime::controller() { return *parts_->controller; }
+
+uint16_t UpRuntime::api_port() const { return parts_->server->port(); }
+
+}  // namespace heimdall::healer
