@@ -1,5 +1,7 @@
 // heimdall evaluate: replay labelled series through a detector and the heal
-// policy; report NAB scores, precision, recall and lead time.
+// policy (NAB scores, precision, recall, lead time), or, with --simulate,
+// seeded simulator runs per fault kind (healed before critical, lead time,
+// false heals per simulated day).
 #include <fmt/format.h>
 
 #include <chrono>
@@ -15,7 +17,10 @@
 #include "evaluate/labelled_series.h"
 #include "evaluate/nab_scorer.h"
 #include "evaluate/report.h"
+#include "evaluate/simulation.h"
 #include "evaluate/svg_plot.h"
+#include "evaluate/vitals_scorer.h"
+#include "healer/policy.h"
 
 namespace heimdall::cli {
 namespace {
@@ -36,11 +41,36 @@ struct EvaluateFlags {
   std::string plot;
   int threads = 0;
   // Numbers as text, parsed here, so a bad value is an Error (exit 1).
+  // Empty: the mode's default.
   std::string heal_threshold;
-  int sustained = 1;
-  std::string cooldown = "30";
+  std::string sustained;
+  std::string cooldown;
   bool list = false;
+  // --simulate mode.
+  int simulate = 0;
+  std::vector<std::string> faults;
+  std::string nominal_days = "7";
+  std::string vitals = "trend,frozen";
 };
+
+// Applies --sustained and --cooldown, when given, to `policy`.
+Status ApplyPolicyFlags(const EvaluateFlags& flags,
+                        healer::HealPolicy* policy) {
+  if (!flags.sustained.empty()) {
+    Result<double> count = ParseFiniteDouble(flags.sustained);
+    if (!count.ok() || *count < 1 || *count != static_cast<int>(*count)) {
+      return Error("--sustained: not a whole number >= 1");
+    }
+    policy->sustained_count = static_cast<int>(*count);
+  }
+  if (!flags.cooldown.empty()) {
+    Result<double> seconds = ParseFiniteDouble(flags.cooldown);
+    if (!seconds.ok()) return seconds.error().Annotate("--cooldown");
+    policy->cooldown =
+        std::chrono::milliseconds(static_cast<int64_t>(*seconds * 1000.0));
+  }
+  return healer::Validate(*policy).Annotate("heal policy");
+}
 
 struct CorpusPaths {
   fs::path data, windows, profiles;  // profiles may be empty.
@@ -79,11 +109,7 @@ Result<EvaluationOptions> MakeOptions(const EvaluateFlags& flags,
     if (!threshold.ok()) return threshold.error().Annotate("--heal-threshold");
     options.heal_threshold = *threshold;
   }
-  Result<double> cooldown = ParseFiniteDouble(flags.cooldown);
-  if (!cooldown.ok()) return cooldown.error().Annotate("--cooldown");
-  options.heal_policy.cooldown =
-      std::chrono::milliseconds(static_cast<int64_t>(*cooldown * 1000.0));
-  options.heal_policy.sustained_count = flags.sustained;
+  HEIMDALL_RETURN_IF_ERROR(ApplyPolicyFlags(flags, &options.heal_policy));
   return options;
 }
 
@@ -138,8 +164,37 @@ int ListDetectors() {
   return 0;
 }
 
+Result<int> RunSimulation(const EvaluateFlags& flags) {
+  if (!flags.nab.empty() || !flags.data.empty() || !flags.results.empty()) {
+    return Error(
+        "--simulate replays the simulator; drop --nab/--data/--results");
+  }
+  SimulationOptions options;
+  options.runs = flags.simulate;
+  options.faults = flags.faults;
+  options.threads = flags.threads;
+  Result<double> days = ParseFiniteDouble(flags.nominal_days);
+  if (!days.ok()) return days.error().Annotate("--nominal-days");
+  options.nominal_days = *days;
+  HEIMDALL_RETURN_IF_ERROR(ApplyPolicyFlags(flags, &options.policy));
+  if (!flags.heal_threshold.empty()) {
+    Result<double> threshold = ParseFiniteDouble(flags.heal_threshold);
+    if (!threshold.ok()) return threshold.error().Annotate("--heal-threshold");
+    options.policy.threshold = *threshold;
+  }
+  Result<VitalsScorerFactory> factory = MakeVitalsScorerFactory(flags.vitals);
+  if (!factory.ok()) return factory.error().Annotate("--vitals");
+
+  Result<SimulationReport> report = Simulate(*factory, flags.vitals, options);
+  if (!report.ok()) return report.error();
+  fmt::print("{}", flags.json ? FormatSimulationJson(*report)
+                              : FormatSimulationTable(*report));
+  return 0;
+}
+
 Result<int> RunEvaluate(const EvaluateFlags& flags) {
   if (flags.list) return ListDetectors();
+  if (flags.simulate > 0) return RunSimulation(flags);
   Result<CorpusPaths> paths = ResolvePaths(flags);
   if (!paths.ok()) return paths.error();
   Result<EvaluationOptions> options = MakeOptions(flags, *paths);
@@ -183,11 +238,22 @@ void AddFlags(CLI::App* app, EvaluateFlags& flags) {
   app->add_option("--heal-threshold", flags.heal_threshold,
                   "heal at scores >= this (default: NAB standard threshold)");
   app->add_option("--sustained", flags.sustained,
-                  "readings above threshold in a row before a heal")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+                  "readings above threshold in a row before a heal (default: "
+                  "1 for series, heimdall up's 2 for --simulate)");
   app->add_option("--cooldown", flags.cooldown,
-                  "seconds between heal decisions")
+                  "seconds between heal decisions (default: heimdall up's)");
+  app->add_option("--simulate", flags.simulate,
+                  "N seeded simulator runs per fault kind instead of series")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--faults", flags.faults,
+                  "fault kinds for --simulate (default: all)")
+      ->delimiter(',');
+  app->add_option("--nominal-days", flags.nominal_days,
+                  "simulated days without faults, for false heals")
+      ->capture_default_str();
+  app->add_option("--vitals", flags.vitals,
+                  "--simulate scorer parts: model, trend, frozen "
+                  "(comma-separated)")
       ->capture_default_str();
   app->add_flag("--list-detectors", flags.list,
                 "list detector kinds and parameters, then exit");

@@ -1,12 +1,11 @@
 #include "evaluate/evaluation.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
-#include <functional>
 #include <limits>
-#include <thread>
+
+#include "evaluate/parallel.h"
 
 namespace heimdall::evaluate {
 namespace {
@@ -15,22 +14,6 @@ using Clock = std::chrono::steady_clock;
 
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// Calls work(i) for i in [0, count) on up to `threads` threads.
-void ParallelFor(size_t count, int threads,
-                 const std::function<void(size_t)>& work) {
-  const size_t hardware = std::max(1u, std::thread::hardware_concurrency());
-  const size_t workers =
-      std::min(count, threads > 0 ? static_cast<size_t>(threads) : hardware);
-  std::atomic<size_t> next{0};
-  const auto loop = [&] {
-    for (size_t i; (i = next++) < count;) work(i);
-  };
-  std::vector<std::thread> pool;
-  for (size_t w = 1; w < workers; ++w) pool.emplace_back(loop);
-  loop();
-  for (std::thread& thread : pool) thread.join();
 }
 
 std::vector<double> RunDetector(const LabelledSeries& series,
