@@ -107,11 +107,18 @@ class [[nodiscard]] Result {
 }  // namespace heimdall
 
 // Returns the error of `expr` (a Status or Result) from the enclosing
-// function if it failed.
-#define HEIMDALL_RETURN_IF_ERROR(expr)                  \
-  do {                                                  \
-    if (auto heimdall_status_ = (expr); !heimdall_status_.ok()) \
-      return heimdall_status_.error();                  \
+// function if it failed. The temporary's name is unique per use, so nested
+// uses do not shadow each other.
+#define HEIMDALL_STATUS_CONCAT_INNER_(a, b) a##b
+#define HEIMDALL_STATUS_CONCAT_(a, b) HEIMDALL_STATUS_CONCAT_INNER_(a, b)
+#define HEIMDALL_RETURN_IF_ERROR(expr) \
+  HEIMDALL_RETURN_IF_ERROR_IMPL_(      \
+      HEIMDALL_STATUS_CONCAT_(heimdall_status_, __COUNTER__), expr)
+#define HEIMDALL_RETURN_IF_ERROR_IMPL_(name, expr) \
+  do {                                             \
+    if (auto name = (expr); !name.ok()) {          \
+      return name.error();                         \
+    }                                              \
   } while (false)
 
 #endif  // HEIMDALL_COMMON_STATUS_H_
