@@ -133,9 +133,11 @@ SeriesOutcome ReplayHeals(const LabelledSeries& series,
   SeriesOutcome out = NoHeals(series, {});
   std::vector<std::optional<int64_t>> leads(series.windows.size());
   healer::HealState state;
+  int64_t now = series.timestamps.empty() ? 0 : series.timestamps.front();
   for (size_t i = out.probation; i < series.values.size(); ++i) {
-    const healer::Observation poll{TimeOf(series.timestamps[i]), true,
-                                   scores[i]};
+    // Exports step back at clock changes; the policy's clock must not.
+    now = std::max(now, series.timestamps[i]);
+    const healer::Observation poll{TimeOf(now), true, scores[i]};
     healer::Step step = healer::Decide(policy, state, poll);
     state = std::move(step.state);
     if (step.decision.action != healer::Action::kHeal) continue;
