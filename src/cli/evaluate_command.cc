@@ -215,7 +215,7 @@ Result<int> RunEvaluate(const EvaluateFlags& flags) {
   return 0;
 }
 
-void AddFlags(CLI::App* app, EvaluateFlags& flags) {
+void AddCorpusFlags(CLI::App* app, EvaluateFlags& flags) {
   app->add_option("--nab", flags.nab,
                   "NAB-layout directory (data/, labels/combined_windows.json, "
                   "config/profiles.json)");
@@ -230,18 +230,30 @@ void AddFlags(CLI::App* app, EvaluateFlags& flags) {
   app->add_option("--results", flags.results,
                   "score a NAB results directory (results/<detector>) "
                   "instead of running a detector");
+  app->add_flag("--list-detectors", flags.list,
+                "list detector kinds and parameters, then exit");
+}
+
+void AddOutputFlags(CLI::App* app, EvaluateFlags& flags) {
   app->add_flag("--json", flags.json, "print JSON instead of a table");
   app->add_flag("--summary", flags.summary, "omit the per-series table");
   app->add_option("--plot", flags.plot, "write one SVG per series here");
   app->add_option("--threads", flags.threads, "0: one per hardware thread")
       ->check(CLI::NonNegativeNumber);
+}
+
+void AddPolicyFlags(CLI::App* app, EvaluateFlags& flags) {
   app->add_option("--heal-threshold", flags.heal_threshold,
-                  "heal at scores >= this (default: NAB standard threshold)");
+                  "heal at scores >= this (default: NAB standard threshold; "
+                  "heimdall up's for --simulate)");
   app->add_option("--sustained", flags.sustained,
                   "readings above threshold in a row before a heal (default: "
                   "1 for series, heimdall up's 2 for --simulate)");
   app->add_option("--cooldown", flags.cooldown,
                   "seconds between heal decisions (default: heimdall up's)");
+}
+
+void AddSimulationFlags(CLI::App* app, EvaluateFlags& flags) {
   app->add_option("--simulate", flags.simulate,
                   "N seeded simulator runs per fault kind instead of series")
       ->check(CLI::NonNegativeNumber);
@@ -255,8 +267,6 @@ void AddFlags(CLI::App* app, EvaluateFlags& flags) {
                   "--simulate scorer parts: model, trend, frozen "
                   "(comma-separated)")
       ->capture_default_str();
-  app->add_flag("--list-detectors", flags.list,
-                "list detector kinds and parameters, then exit");
 }
 
 }  // namespace
@@ -264,10 +274,14 @@ void AddFlags(CLI::App* app, EvaluateFlags& flags) {
 Command AddEvaluateCommand(CLI::App& root) {
   CLI::App* app = root.add_subcommand(
       "evaluate",
-      "replay labelled series through a detector and the heal policy; report "
-      "NAB scores, precision, recall and lead time");
+      "replay labelled series (or, with --simulate, seeded simulator runs) "
+      "through a detector and the heal policy; report NAB scores, precision, "
+      "recall, lead time and false heals");
   auto flags = std::make_shared<EvaluateFlags>();
-  AddFlags(app, *flags);
+  AddCorpusFlags(app, *flags);
+  AddOutputFlags(app, *flags);
+  AddPolicyFlags(app, *flags);
+  AddSimulationFlags(app, *flags);
   return {app, [flags]() { return RunEvaluate(*flags); }};
 }
 

@@ -150,6 +150,40 @@ Status CheckOptions(const SimulationOptions& options) {
   return healer::Validate(options.policy).Annotate("heal policy");
 }
 
+struct Outcomes {
+  std::vector<RunOutcome> faults;  // Fault-major: runs of fault 0 first.
+  std::vector<int> nominal_heals;  // One per simulated day.
+};
+
+// Runs every fault run and nominal day, in parallel.
+Result<Outcomes> RunAll(const VitalsScorerFactory& factory,
+                        const std::vector<FaultSpec>& specs,
+                        const SimulationOptions& options) {
+  const size_t runs = static_cast<size_t>(options.runs);
+  const size_t fault_tasks = specs.size() * runs;
+  const size_t days = static_cast<size_t>(std::ceil(options.nominal_days));
+  Outcomes out{std::vector<RunOutcome>(fault_tasks), std::vector<int>(days)};
+  std::vector<Status> errors(fault_tasks + days);
+  ParallelFor(fault_tasks + days, options.threads, [&](size_t task) {
+    const bool is_fault = task < fault_tasks;
+    const uint64_t seed =
+        is_fault ? task % runs + 1 : kNominalSeedBase + (task - fault_tasks);
+    Result<Replay> replay = MakeReplay(seed, factory, options);
+    if (!replay.ok()) {
+      errors[task] = replay.status();
+    } else if (is_fault) {
+      out.faults[task] = RunFault(*replay, specs[task / runs], seed, options);
+    } else {
+      const size_t day = task - fault_tasks;
+      const double share =
+          std::min(1.0, options.nominal_days - static_cast<double>(day));
+      out.nominal_heals[day] = RunNominal(*replay, share * 86400);
+    }
+  });
+  for (const Status& error : errors) HEIMDALL_RETURN_IF_ERROR(error);
+  return out;
+}
+
 nlohmann::json OptionalJson(const std::optional<double>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
@@ -180,42 +214,22 @@ Result<SimulationReport> Simulate(const VitalsScorerFactory& factory,
   if (!specs.ok()) return specs.error();
   const auto start = std::chrono::steady_clock::now();
 
-  const size_t runs = static_cast<size_t>(options.runs);
-  const size_t fault_tasks = specs->size() * runs;
-  const size_t days = static_cast<size_t>(std::ceil(options.nominal_days));
-  std::vector<RunOutcome> outcomes(fault_tasks);
-  std::vector<int> nominal(days, 0);
-  std::vector<Status> errors(fault_tasks + days);
-  ParallelFor(fault_tasks + days, options.threads, [&](size_t task) {
-    const bool is_fault = task < fault_tasks;
-    const uint64_t seed =
-        is_fault ? task % runs + 1 : kNominalSeedBase + (task - fault_tasks);
-    Result<Replay> replay = MakeReplay(seed, factory, options);
-    if (!replay.ok()) {
-      errors[task] = replay.status();
-      return;
-    }
-    if (is_fault) {
-      outcomes[task] = RunFault(*replay, (*specs)[task / runs], seed, options);
-      return;
-    }
-    const size_t day = task - fault_tasks;
-    const double day_seconds =
-        std::min(1.0, options.nominal_days - static_cast<double>(day)) * 86400;
-    nominal[day] = RunNominal(*replay, day_seconds);
-  });
-  for (const Status& error : errors) HEIMDALL_RETURN_IF_ERROR(error);
+  Result<Outcomes> outcomes = RunAll(factory, *specs, options);
+  if (!outcomes.ok()) return outcomes.error();
 
   SimulationReport report;
   report.scorer = std::move(scorer_name);
+  const size_t runs = static_cast<size_t>(options.runs);
   for (size_t f = 0; f < specs->size(); ++f) {
     FaultRuns tally;
     tally.fault = telemetry::FaultKindName((*specs)[f].kind);
-    for (size_t r = 0; r < runs; ++r) Tally(outcomes[f * runs + r], &tally);
+    for (size_t r = 0; r < runs; ++r) {
+      Tally(outcomes->faults[f * runs + r], &tally);
+    }
     report.faults.push_back(std::move(tally));
   }
   report.nominal_days = options.nominal_days;
-  for (int heals : nominal) report.nominal_heals += heals;
+  for (int heals : outcomes->nominal_heals) report.nominal_heals += heals;
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
