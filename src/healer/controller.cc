@@ -289,6 +289,7 @@ Status Controller::Heal(const Reading& reading, HealReason reason) {
   action.id = *id;
   open_heal_ = action;
   heal_reason_ = std::string(ToString(reason));
+  if (options_.after_heal_phase) options_.after_heal_phase(action.phase);
 
   HEIMDALL_RETURN_IF_ERROR(Archive(*deployment_));
   HEIMDALL_RETURN_IF_ERROR(UpdatePhase(*open_heal_, "destroying"));
@@ -402,7 +403,9 @@ Status Controller::FinishHeal(int64_t generation_id) {
 
 Status Controller::UpdatePhase(store::HealAction& action, std::string phase) {
   action.phase = std::move(phase);
-  return store_.UpdateHealAction(action);
+  HEIMDALL_RETURN_IF_ERROR(store_.UpdateHealAction(action));
+  if (options_.after_heal_phase) options_.after_heal_phase(action.phase);
+  return Status::Ok();
 }
 
 Status Controller::SetGenerationStopped(int64_t id,

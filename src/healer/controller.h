@@ -24,6 +24,7 @@
 #define HEIMDALL_HEALER_CONTROLLER_H_
 
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -48,6 +49,10 @@ struct ControllerOptions {
   int incident_readings = 10;
   // Seeds the backoff jitter when no heal state is stored yet.
   uint64_t seed = 0x5eed;
+  // Test hook: called on the loop thread right after a heal phase is
+  // stored, before it is acted on. End-to-end tests use it to hold a heal
+  // in a phase and kill -9 the controller there. Empty in production.
+  std::function<void(std::string_view phase)> after_heal_phase;
 };
 
 enum class Phase { kStarting, kBuilding, kWatching, kHealing, kStopped };

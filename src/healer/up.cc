@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #include "healer/control_api.h"
 #include "http/client.h"
@@ -136,8 +138,25 @@ Status UpRuntime::Parts::StartApi() {
   return Status::Ok();
 }
 
+namespace {
+
+// HEIMDALL_TEST_HOLD_PHASE=<phase> holds every heal for a minute right
+// after <phase> is stored, so an end-to-end test can kill -9 the controller
+// mid-heal at a known point. Unset in production.
+void InstallTestHold(ControllerOptions& options) {
+  const char* phase = std::getenv("HEIMDALL_TEST_HOLD_PHASE");
+  if (phase == nullptr || *phase == '\0') return;
+  spdlog::warn("test hook: heals hold after phase \"{}\"", phase);
+  options.after_heal_phase = [held = std::string(phase)](std::string_view p) {
+    if (p == held) std::this_thread::sleep_for(std::chrono::minutes(1));
+  };
+}
+
+}  // namespace
+
 Result<std::unique_ptr<UpRuntime>> UpRuntime::Create(UpConfig config) {
   HEIMDALL_RETURN_IF_ERROR(Validate(config));
+  InstallTestHold(config.controller);
   auto parts = std::make_unique<Parts>();
   parts->config = std::move(config);
   HEIMDALL_RETURN_IF_ERROR(parts->OpenState());

@@ -1,0 +1,309 @@
+// End to end: the real `heimdall up` binary with real `simulate` and
+// `serve` processes at a 100 ms poll, driven through its control API.
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "healer/local_provider.h"
+#include "healer/process.h"
+#include "http/client.h"
+#include "store/sqlite_store.h"
+
+namespace heimdall::healer {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kPatience = 30s;
+
+// Polls `condition` on the real clock until it holds or kPatience passes.
+template <typename Condition>
+bool Eventually(Condition condition) {
+  const auto deadline = std::chrono::steady_clock::now() + kPatience;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return condition();
+}
+
+struct ProcessInfo {
+  ProcessId id;
+  int port = 0;
+};
+
+class UpEndToEndTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "heimdall-e2e-XXXXXX")
+            .string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    config_ = dir_ / "heimdall.toml";
+    std::ofstream(config_) << fmt::format(R"(
+state_dir = "{}"
+[controller]
+interval = "100ms"
+[policy]
+grace = "500ms"
+cooldown = "0s"
+[policy.backoff]
+base = "100ms"
+max = "1s"
+[policy.breaker]
+max_heals = 0
+[provider.local]
+simulator_args = ["--speed", "5"]
+[probe]
+telemetry_timeout = "300ms"
+predict_timeout = "300ms"
+[api]
+listen = "127.0.0.1:0"
+)",
+                                          (dir_ / "state").string());
+  }
+
+  void TearDown() override {
+    if (up_.pid > 0) {
+      kill(up_.pid, SIGTERM);
+      waitpid(up_.pid, nullptr, 0);
+      // A clean stop leaves nothing of ours running.
+      EXPECT_TRUE(OurProcesses().empty());
+    }
+    for (const auto& [pid, marker] : OurProcesses()) {
+      (void)StopProcessGroup({pid, *ProcessStartTicks(pid)}, 0ms);
+    }
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Starts `heimdall up`, waits for its control API, returns the exit-able
+  // process. `hold_phase` sets the test hook that holds heals there.
+  void StartUp(const std::string& hold_phase = "") {
+    ProcessSpec spec;
+    spec.program = HEIMDALL_BINARY;
+    spec.args = {"up", "--config", config_.string()};
+    if (!hold_phase.empty()) {
+      spec.env = {"HEIMDALL_TEST_HOLD_PHASE=" + hold_phase};
+    }
+    spec.log_path = dir_ / fmt::format("up-{}.log", ++starts_);
+    Result<ProcessId> id = SpawnProcess(spec);
+    ASSERT_TRUE(id.ok()) << id.error().message();
+    up_ = *id;
+    const std::regex listening("control API on http://127\\.0\\.0\\.1:(\\d+)");
+    std::smatch match;
+    ASSERT_TRUE(Eventually([&] {
+      const std::string log = TailFile(spec.log_path, 1 << 20);
+      if (!std::regex_search(log, match, listening)) return false;
+      api_ = "http://127.0.0.1:" + match[1].str();
+      return true;
+    })) << TailFile(spec.log_path, 4096);
+    ASSERT_TRUE(Eventually([&] { return LiveGeneration() > 0; }))
+        << TailFile(spec.log_path, 4096);
+  }
+
+  void KillUp() {
+    ASSERT_EQ(kill(up_.pid, SIGKILL), 0);
+    ASSERT_EQ(waitpid(up_.pid, nullptr, 0), up_.pid);
+    up_ = {};
+  }
+
+  nlohmann::json Get(const std::string& path) {
+    Result<http::ClientResponse> response = client_.Get(api_ + path, 2s);
+    if (!response.ok() || response->status != 200) return nullptr;
+    return nlohmann::json::parse(response->body, nullptr, false);
+  }
+  int Post(const std::string& path, const std::string& body) {
+    Result<http::ClientResponse> response =
+        client_.PostJson(api_ + path, body, 2s);
+    return response.ok() ? response->status : -1;
+  }
+
+  // The live generation's id while the controller is watching, else 0.
+  int64_t LiveGeneration() {
+    const nlohmann::json state = Get("/api/state");
+    if (!state.is_object() || state["phase"] != "watching" ||
+        !state["generation"].is_object()) {
+      return 0;
+    }
+    return state["generation"]["generation_id"].get<int64_t>();
+  }
+
+  std::vector<ProcessId> LiveProcesses() {
+    std::vector<ProcessId> ids;
+    const nlohmann::json state = Get("/api/state");
+    if (!state.is_object() || !state["generation"].is_object()) return ids;
+    for (const auto& p : state["generation"]["detail"]["processes"]) {
+      ids.push_back({p["pid"].get<pid_t>(), p["start_ticks"].get<uint64_t>()});
+    }
+    return ids;
+  }
+
+  // Every running process carrying this test's state-dir marker.
+  std::vector<std::pair<pid_t, std::string>> OurProcesses() {
+    const std::string prefix =
+        std::filesystem::weakly_canonical(dir_ / "state").string() + "/";
+    std::vector<std::pair<pid_t, std::string>> ours;
+    for (auto& found : FindProcessesWithEnv(kGenerationMarkerEnv)) {
+      if (found.second.starts_with(prefix)) ours.push_back(found);
+    }
+    return ours;
+  }
+
+  std::unique_ptr<store::SqliteStore> OpenStore() {
+    return store::SqliteStore::Open(dir_ / "state" / "heimdall.db",
+                                    {.create_if_missing = false})
+        .value();
+  }
+
+  std::filesystem::path dir_;
+  std::filesystem::path config_;
+  ProcessId up_;
+  int starts_ = 0;
+  std::string api_;
+  http::Client client_;
+};
+
+struct FaultCase {
+  const char* body;
+  const char* reason;
+};
+
+TEST_F(UpEndToEndTest, EachFaultKindIsHealedForTheRightReason) {
+  StartUp();
+  const FaultCase cases[] = {
+      {R"({"kind": "acute"})", "threshold"},
+      {R"({"kind": "crash"})", "unresponsive"},
+      {R"({"kind": "sensor_dropout"})", "invalid_reading"},
+      {R"({"kind": "fever", "rate": 10})", "threshold"},
+      {R"({"kind": "oxygen_leak", "rate": 100})", "threshold"},
+  };
+  for (const FaultCase& fault : cases) {
+    SCOPED_TRACE(fault.body);
+    const int64_t old = LiveGeneration();
+    ASSERT_GT(old, 0);
+    const std::vector<ProcessId> old_processes = LiveProcesses();
+    ASSERT_EQ(Post("/api/faults", fault.body), 200);
+    ASSERT_TRUE(Eventually([&] {
+      const int64_t now = LiveGeneration();
+      return now != 0 && now != old;
+    }));
+
+    const nlohmann::json incident = Get("/api/incidents?limit=1")[0];
+    EXPECT_EQ(incident["reason"], fault.reason);
+    EXPECT_EQ(incident["action"], "heal");
+    EXPECT_EQ(incident["generation_id"], old);
+    EXPECT_FALSE(incident["readings"].empty());
+
+    // New processes; the old ones are gone.
+    for (const ProcessId& now : LiveProcesses()) {
+      for (const ProcessId& before : old_processes) {
+        EXPECT_NE(now.pid, before.pid);
+      }
+    }
+    for (const ProcessId& before : old_processes) {
+      EXPECT_FALSE(IsRunning(before)) << before.pid;
+    }
+    // The archive was written before the destroy: it saw them running.
+    const nlohmann::json generations = Get("/api/generations?limit=10");
+    const auto archived = std::find_if(
+        generations.begin(), generations.end(),
+        [&](const nlohmann::json& g) { return g["id"] == old; });
+    ASSERT_NE(archived, generations.end());
+    EXPECT_EQ((*archived)["status"], "stopped");
+    EXPECT_EQ((*archived)["stop_reason"],
+              std::string("heal: ") + fault.reason);
+    const nlohmann::json& archive = (*archived)["archive"];
+    ASSERT_EQ(archive["processes"].size(), 2u);
+    for (const nlohmann::json& p : archive["processes"]) {
+      EXPECT_TRUE(p["running"].get<bool>());
+      EXPECT_FALSE(p["log_tail"].get<std::string>().empty());
+    }
+    EXPECT_TRUE(std::filesystem::exists(archive["path"].get<std::string>()));
+  }
+  EXPECT_EQ(OurProcesses().size(), 2u);
+}
+
+class KillMidHealTest : public UpEndToEndTest,
+                        public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(KillMidHealTest, RestartLeavesOneLiveGenerationAndNoOrphans) {
+  const std::string phase = GetParam();
+  StartUp(phase);
+  const int64_t first = LiveGeneration();
+  const std::vector<ProcessId> first_processes = LiveProcesses();
+  ASSERT_EQ(Post("/api/faults", R"({"kind": "acute"})"), 200);
+  ASSERT_TRUE(Eventually([&] {
+    const nlohmann::json heals = Get("/api/heals?limit=1");
+    return heals.is_array() && !heals.empty() && heals[0]["phase"] == phase &&
+           heals[0]["ended_at"].is_null();
+  }));
+  KillUp();
+
+  StartUp();
+  const int64_t live = LiveGeneration();
+  EXPECT_NE(live, first);
+
+  auto store = OpenStore();
+  const std::vector<store::Generation> running =
+      store->RunningGenerations("default").value();
+  ASSERT_EQ(running.size(), 1u);
+  EXPECT_EQ(running[0].id, live);
+  EXPECT_EQ(running[0].status, store::GenerationStatus::kLive);
+
+  // Exactly the live generation's two processes run; the first are gone.
+  const std::vector<ProcessId> live_processes = LiveProcesses();
+  ASSERT_EQ(live_processes.size(), 2u) << Get("/api/state").dump();
+  const auto ours = OurProcesses();
+  ASSERT_EQ(ours.size(), 2u);
+  for (const auto& [pid, marker] : ours) {
+    EXPECT_TRUE(pid == live_processes[0].pid || pid == live_processes[1].pid);
+  }
+  for (const ProcessId& id : first_processes) EXPECT_FALSE(IsRunning(id));
+
+  // The incident survived; the heal is finished; the first generation was
+  // archived (before it was destroyed) and stopped.
+  const std::vector<store::Incident> incidents =
+      store->ListIncidents("default", 10).value();
+  ASSERT_EQ(incidents.size(), 1u);
+  EXPECT_EQ(incidents[0].reason, "threshold");
+  EXPECT_EQ(incidents[0].generation_id, first);
+  const store::HealAction heal = store->ListHealActions("default", 1)->at(0);
+  EXPECT_EQ(heal.phase, "done");
+  EXPECT_EQ(heal.to_generation, live);
+  const store::Generation old = store->GetGeneration(first)->value();
+  EXPECT_EQ(old.status, store::GenerationStatus::kStopped);
+  ASSERT_TRUE(old.archive.is_object());
+  for (const nlohmann::json& p : old.archive["processes"]) {
+    EXPECT_TRUE(p["running"].get<bool>());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Phases, KillMidHealTest,
+                         ::testing::Values("archiving", "destroying",
+                                           "building"));
+
+TEST_F(UpEndToEndTest, ASecondControllerOnTheSameStateIsRefused) {
+  StartUp();
+  ProcessSpec spec;
+  spec.program = HEIMDALL_BINARY;
+  spec.args = {"up", "--config", config_.string()};
+  spec.log_path = dir_ / "second.log";
+  Result<ProcessId> second = SpawnProcess(spec);
+  ASSERT_TRUE(second.ok());
+  int status = 0;
+  ASSERT_EQ(waitpid(second->pid, &status, 0), second->pid);
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_NE(TailFile(spec.log_path, 4096).find("another heimdall up"),
+            std::string::npos);
+  EXPECT_EQ(OurProcesses().size(), 2u);
+}
+
+}  // namespace
+}  // namespace heimdall::healer
