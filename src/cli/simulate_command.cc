@@ -112,9 +112,13 @@ Result<int> RunSimulate(const SimulateFlags& flags) {
                            : MakeReplay(flags, options);
   if (!made.ok()) return made.error();
   service::SimulatorService& simulator = **made;
-  spdlog::info("simulate: fault injection {}", flags.token.empty()
-                                                   ? "is open (no token)"
-                                                   : "needs the bearer token");
+  if (!flags.token.empty()) {
+    spdlog::info("simulate: fault injection needs the bearer token");
+  } else if (flags.bind != "127.0.0.1" && flags.bind != "localhost") {
+    spdlog::warn("simulate: listening on {} with no token: anyone who can "
+                 "reach it can inject faults",
+                 flags.bind);
+  }
 
   http::Router router;
   simulator.Register(router);

@@ -78,6 +78,10 @@ Status SelectValues(const CsvReader& reader, const ReplayOptions& options,
   for (const std::string& column : options.columns) {
     Result<size_t> index = FindColumn(reader, column);
     if (!index.ok()) return index.error();
+    if (*index == layout->time) {
+      return MakeError("{}: column '{}' holds the time and cannot also be a "
+                       "value", reader.name(), column);
+    }
     layout->cells.push_back(*index);
   }
   if (layout->cells.empty()) {

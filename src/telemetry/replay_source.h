@@ -66,6 +66,9 @@ struct ReplayOptions {
 Result<std::vector<std::pair<std::string, std::string>>> ParseRenames(
     std::string_view text);
 
+// TODO: rows are held in memory (16 bytes per row plus 8 per value: 0.5 MB
+// for the largest NAB file); a multi-gigabyte export would need a streaming
+// reader behind a first pass that only checks the lines.
 class ReplaySource final : public TelemetrySource {
  public:
   // At most this many malformed lines are kept in bad_lines().

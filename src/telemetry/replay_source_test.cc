@@ -223,6 +223,10 @@ TEST(ReplaySource, ConfigurationErrorsNameTheProblem) {
                 "no column 'PULSE' (columns: Time [s], HR, SpO2)"),
             std::string::npos);
 
+  options.columns = {"HR", "Time [s]"};
+  EXPECT_NE(error_of(options).find("'Time [s]' holds the time"),
+            std::string::npos);
+
   options = At(path);
   options.timestamp_column = "Clock";
   EXPECT_NE(error_of(options).find("no column 'Clock'"), std::string::npos);
