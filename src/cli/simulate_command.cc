@@ -1,12 +1,12 @@
 // heimdall simulate: the telemetry service (simulator or replay) over HTTP.
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <fmt/ranges.h>
-#include <spdlog/spdlog.h>
 
 #include "cli/command.h"
 #include "cli/signals.h"
@@ -115,9 +115,10 @@ Result<int> RunSimulate(const SimulateFlags& flags) {
   if (!flags.token.empty()) {
     spdlog::info("simulate: fault injection needs the bearer token");
   } else if (flags.bind != "127.0.0.1" && flags.bind != "localhost") {
-    spdlog::warn("simulate: listening on {} with no token: anyone who can "
-                 "reach it can inject faults",
-                 flags.bind);
+    spdlog::warn(
+        "simulate: listening on {} with no token: anyone who can "
+        "reach it can inject faults",
+        flags.bind);
   }
 
   http::Router router;
@@ -140,9 +141,9 @@ Result<int> RunSimulate(const SimulateFlags& flags) {
 }
 
 void AddReplayOptions(CLI::App* app, SimulateFlags* flags) {
-  CLI::Option* replay = app->add_option(
-      "--replay", flags->replay,
-      "Serve this CSV file's rows instead of the simulator");
+  CLI::Option* replay =
+      app->add_option("--replay", flags->replay,
+                      "Serve this CSV file's rows instead of the simulator");
   app->add_option("--timestamp-column", flags->timestamp_column,
                   "Column with each row's time (seconds or date-time); "
                   "default: a column named like 'timestamp' or 'Time [s]'")
@@ -191,16 +192,15 @@ Command AddSimulateCommand(CLI::App& root) {
   app->add_option("--token", flags->token,
                   "Bearer token required by POST and DELETE")
       ->envname("HEIMDALL_TOKEN");
-  CLI::Option* seed =
-      app->add_option("--seed", flags->seed, "Simulator seed")
-          ->capture_default_str();
+  CLI::Option* seed = app->add_option("--seed", flags->seed, "Simulator seed")
+                          ->capture_default_str();
   CLI::Option* rate =
       app->add_option("--rate", flags->rate, "Simulator samples per second")
           ->check(CLI::PositiveNumber)
           ->capture_default_str();
-  CLI::Option* astronaut = app->add_option(
-      "--astronaut-id", flags->astronaut_id,
-      "Astronaut id in telemetry (default: astronaut-<seed>)");
+  CLI::Option* astronaut =
+      app->add_option("--astronaut-id", flags->astronaut_id,
+                      "Astronaut id in telemetry (default: astronaut-<seed>)");
   AddReplayOptions(app, flags.get());
   for (CLI::Option* simulator_only : {seed, rate, astronaut}) {
     simulator_only->excludes("--replay");

@@ -1,19 +1,19 @@
 #include "service/simulator_service.h"
 
-#include <cctype>
-#include <chrono>
-#include <cmath>
-#include <map>
-#include <utility>
-#include <variant>
-#include <vector>
-
-#include <nlohmann/json.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
+
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <utility>
+#include <variant>
+#include <vector>
 
 #include "http/json.h"
 #include "http/metrics.h"
@@ -116,9 +116,10 @@ class ReplayFeed final : public PacedFeed {
   bool ended() const override { return ended_; }
   Status Inject(const FaultSpec& spec) override {
     if (spec.kind != FaultKind::kCrash) {
-      return MakeError("a replay serves recorded data: only a crash fault "
-                       "can be injected, not {}",
-                       telemetry::FaultKindName(spec.kind));
+      return MakeError(
+          "a replay serves recorded data: only a crash fault "
+          "can be injected, not {}",
+          telemetry::FaultKindName(spec.kind));
     }
     status_ = FaultStatus{spec, true, current_.time, std::nullopt};
     return Status::Ok();
@@ -220,8 +221,19 @@ struct SimulatorService::Meters {
   std::map<FaultKind, prometheus::Counter*> injected;
 
   static Result<std::unique_ptr<Meters>> Create(const Sample& first);
+  void AddFaultSeries();
   void Refresh(const PacedFeed& feed);
 };
+
+namespace {
+
+prometheus::Gauge* AddGauge(prometheus::Registry& registry,
+                            const std::string& name, const std::string& help) {
+  return &prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add(
+      {});
+}
+
+}  // namespace
 
 Result<std::unique_ptr<SimulatorService::Meters>>
 SimulatorService::Meters::Create(const Sample& first) {
@@ -239,36 +251,31 @@ SimulatorService::Meters::Create(const Sample& first) {
   for (const std::string& name : first.schema->names) {
     meters->values.push_back(&values.Add({{"name", name}}));
   }
-  meters->time = &prometheus::BuildGauge()
-                      .Name("heimdall_simulator_time_seconds")
-                      .Help("The current sample's time on the source clock.")
-                      .Register(registry)
-                      .Add({});
-  meters->critical = &prometheus::BuildGauge()
-                          .Name("heimdall_simulator_critical")
-                          .Help("1 if the simulated astronaut is critical.")
-                          .Register(registry)
-                          .Add({});
-  meters->ended = &prometheus::BuildGauge()
-                       .Name("heimdall_simulator_replay_ended")
-                       .Help("1 once a replay has run out of rows.")
-                       .Register(registry)
-                       .Add({});
-  auto& active = prometheus::BuildGauge()
-                     .Name("heimdall_simulator_fault_active")
-                     .Help("1 for the fault kind now active.")
-                     .Register(registry);
-  auto& injected = prometheus::BuildCounter()
-                       .Name("heimdall_simulator_faults_injected_total")
-                       .Help("Faults started, by kind.")
-                       .Register(registry);
+  meters->time = AddGauge(registry, "heimdall_simulator_time_seconds",
+                          "The current sample's time on the source clock.");
+  meters->critical = AddGauge(registry, "heimdall_simulator_critical",
+                              "1 if the simulated astronaut is critical.");
+  meters->ended = AddGauge(registry, "heimdall_simulator_replay_ended",
+                           "1 once a replay has run out of rows.");
+  meters->AddFaultSeries();
+  return meters;
+}
+
+void SimulatorService::Meters::AddFaultSeries() {
+  auto& active_family = prometheus::BuildGauge()
+                            .Name("heimdall_simulator_fault_active")
+                            .Help("1 for the fault kind now active.")
+                            .Register(*registry);
+  auto& injected_family = prometheus::BuildCounter()
+                              .Name("heimdall_simulator_faults_injected_total")
+                              .Help("Faults started, by kind.")
+                              .Register(*registry);
   for (int k = 1; k <= static_cast<int>(FaultKind::kCrash); ++k) {
     const auto kind = static_cast<FaultKind>(k);
     const std::string name(telemetry::FaultKindName(kind));
-    meters->active[kind] = &active.Add({{"kind", name}});
-    meters->injected[kind] = &injected.Add({{"kind", name}});
+    active[kind] = &active_family.Add({{"kind", name}});
+    injected[kind] = &injected_family.Add({{"kind", name}});
   }
-  return meters;
 }
 
 void SimulatorService::Meters::Refresh(const PacedFeed& feed) {
@@ -305,8 +312,7 @@ Result<std::unique_ptr<SimulatorService>> SimulatorService::ForReplay(
 Result<std::unique_ptr<SimulatorService>> SimulatorService::Make(
     std::unique_ptr<PacedFeed> feed, SimulatorServiceOptions options) {
   if (!std::isfinite(options.speed) || options.speed <= 0) {
-    return MakeError("speed must be a positive number (got {})",
-                     options.speed);
+    return MakeError("speed must be a positive number (got {})", options.speed);
   }
   if (!options.now) options.now = SteadySeconds;
   Result<std::unique_ptr<Meters>> meters = Meters::Create(feed->current());
@@ -371,11 +377,9 @@ bool SimulatorService::Authorized(const http::Request& request) const {
 bool SimulatorService::WaitOutCrash(std::unique_lock<std::mutex>& lock) {
   feed_->AdvanceTo(Elapsed());
   if (!feed_->crashed()) return true;
-  const std::chrono::duration<double> hang(
-      feed_->fault().spec.hang_seconds);
-  crash_changed_.wait_for(lock, hang, [this] {
-    return shutting_down_ || !feed_->crashed();
-  });
+  const std::chrono::duration<double> hang(feed_->fault().spec.hang_seconds);
+  crash_changed_.wait_for(
+      lock, hang, [this] { return shutting_down_ || !feed_->crashed(); });
   if (feed_->crashed()) return false;
   feed_->AdvanceTo(Elapsed());
   return true;
@@ -385,7 +389,8 @@ http::Response SimulatorService::Reject(int status, std::string_view reason,
                                         std::string_view message) {
   meters_->http->CountRejection(reason);
   http::Response response = http::Response::JsonError(status, message);
-  if (status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer");
+  if (status == 401)
+    response.headers.emplace_back("WWW-Authenticate", "Bearer");
   return response;
 }
 
@@ -466,15 +471,15 @@ http::Response SimulatorService::Health(const http::Request&) {
   }
   const FaultStatus& fault = feed_->fault();
   return http::JsonResponse(
-      200, json{{"status", "ok"},
-                {"mode", feed_->mode()},
-                {"source", feed_->Describe()},
-                {"time", feed_->current().time},
-                {"speed", options_.speed},
-                {"fault", telemetry::FaultKindName(
-                              fault.active ? fault.spec.kind
-                                           : FaultKind::kNone)},
-                {"end", feed_->ended()}});
+      200,
+      json{{"status", "ok"},
+           {"mode", feed_->mode()},
+           {"source", feed_->Describe()},
+           {"time", feed_->current().time},
+           {"speed", options_.speed},
+           {"fault", telemetry::FaultKindName(fault.active ? fault.spec.kind
+                                                           : FaultKind::kNone)},
+           {"end", feed_->ended()}});
 }
 
 http::Response SimulatorService::Metrics(const http::Request& request) {

@@ -1,6 +1,7 @@
 #include "service/simulator_service.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -10,11 +11,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "http/client.h"
 #include "telemetry/http_poll_source.h"
@@ -50,9 +49,7 @@ http::Request MakeRequest(std::string method, std::string path,
   return request;
 }
 
-json Body(const http::Response& response) {
-  return json::parse(response.body);
-}
+json Body(const http::Response& response) { return json::parse(response.body); }
 
 class SimulatorServiceTest : public ::testing::Test {
  protected:
@@ -196,8 +193,8 @@ TEST_F(SimulatorServiceTest, TokenGuardsStateChanges) {
     ASSERT_EQ(response.headers.size(), 1u);
     EXPECT_EQ(response.headers[0].first, "WWW-Authenticate");
     EXPECT_EQ(service
-                  ->InjectFault(MakeRequest("POST", "/inject_fault", "",
-                                            authorization))
+                  ->InjectFault(
+                      MakeRequest("POST", "/inject_fault", "", authorization))
                   .status,
               401);
     EXPECT_EQ(
@@ -206,16 +203,14 @@ TEST_F(SimulatorServiceTest, TokenGuardsStateChanges) {
         401);
   }
   EXPECT_EQ(Get(*service, "/faults").at("fault").at("kind"), "none");
-  EXPECT_EQ(service
-                ->StartFault(MakeRequest("POST", "/faults", body,
-                                         "Bearer s3cret"))
-                .status,
-            200);
-  EXPECT_EQ(service
-                ->ClearFault(MakeRequest("DELETE", "/faults", "",
-                                         "bearer s3cret"))
-                .status,
-            200);
+  EXPECT_EQ(
+      service->StartFault(MakeRequest("POST", "/faults", body, "Bearer s3cret"))
+          .status,
+      200);
+  EXPECT_EQ(
+      service->ClearFault(MakeRequest("DELETE", "/faults", "", "bearer s3cret"))
+          .status,
+      200);
   // Reading needs no token.
   EXPECT_EQ(service->Telemetry(MakeRequest("GET", "/telemetry")).status, 200);
 }
@@ -319,11 +314,11 @@ std::unique_ptr<telemetry::ReplaySource> OpenReplay(
 TEST_F(SimulatorServiceTest, ReplayIsPacedThenEndsWith410) {
   SimulatorServiceOptions options;
   options.now = time_.Function();
-  auto service = SimulatorService::ForReplay(
-                     OpenReplay(WriteCsv("paced.csv",
-                                         "time,value\n0,1\n10,2\n20,3\n")),
-                     options)
-                     .value();
+  auto service =
+      SimulatorService::ForReplay(
+          OpenReplay(WriteCsv("paced.csv", "time,value\n0,1\n10,2\n20,3\n")),
+          options)
+          .value();
   EXPECT_EQ(Get(*service, "/telemetry").at("value"), 1.0);
   time_.Advance(9.9);
   EXPECT_EQ(Get(*service, "/telemetry").at("value"), 1.0);
@@ -348,10 +343,10 @@ TEST_F(SimulatorServiceTest, ReplayIsPacedThenEndsWith410) {
 TEST_F(SimulatorServiceTest, ReplayAcceptsOnlyCrashFaults) {
   SimulatorServiceOptions options;
   options.now = time_.Function();
-  auto service = SimulatorService::ForReplay(
-                     OpenReplay(WriteCsv("faults.csv", "time,value\n0,1\n")),
-                     options)
-                     .value();
+  auto service =
+      SimulatorService::ForReplay(
+          OpenReplay(WriteCsv("faults.csv", "time,value\n0,1\n")), options)
+          .value();
   const http::Response acute =
       service->InjectFault(MakeRequest("POST", "/inject_fault"));
   EXPECT_EQ(acute.status, 409);
@@ -392,8 +387,7 @@ class SimulatorServiceHttpTest : public ::testing::Test {
     return fmt::format("http://127.0.0.1:{}{}", server_->port(), path);
   }
   http::ClientResponse Send(std::string method, std::string_view path,
-                            std::string body = "",
-                            std::string token = "") {
+                            std::string body = "", std::string token = "") {
     http::ClientRequest request;
     request.method = std::move(method);
     request.url = Url(path);
@@ -438,8 +432,7 @@ TEST_F(SimulatorServiceHttpTest, TheEarlierClientContractWorks) {
 TEST_F(SimulatorServiceHttpTest, TokenAndBadRequestsOverTheWire) {
   StartSimulator("t0ken");
   EXPECT_EQ(Send("POST", "/inject_fault").status, 401);
-  EXPECT_EQ(Send("POST", "/faults", R"({"kind":"fever"})", "nope").status,
-            401);
+  EXPECT_EQ(Send("POST", "/faults", R"({"kind":"fever"})", "nope").status, 401);
   const http::ClientResponse bad =
       Send("POST", "/faults", R"({"kind":"fever","rate":-3})", "t0ken");
   EXPECT_EQ(bad.status, 400);

@@ -1,10 +1,10 @@
 #include "telemetry/faults.h"
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
-
-#include <fmt/ranges.h>
 
 namespace heimdall::telemetry {
 namespace {
@@ -13,7 +13,7 @@ namespace {
 struct ParamRule {
   FaultKind kind;
   std::string_view name;
-  double FaultSpec::*number;      // Null for the channel parameter.
+  double FaultSpec::*number;  // Null for the channel parameter.
   double fallback;
   double min;
   bool min_inclusive;
@@ -37,8 +37,8 @@ constexpr std::array<ParamRule, 8> kRules{{
     {FaultKind::kSensorDropout, kChannel, nullptr, 0, 0, true, 0, true},
     {FaultKind::kSensorDropout, "probability", &FaultSpec::probability, 1, 0,
      false, 1, true},
-    {FaultKind::kCrash, "hang_s", &FaultSpec::hang_seconds, 30, 0, false,
-     3600, true},
+    {FaultKind::kCrash, "hang_s", &FaultSpec::hang_seconds, 30, 0, false, 3600,
+     true},
 }};
 
 // Compensation per point of SpO2 lost, and per deg C of fever.
@@ -114,9 +114,9 @@ Status SetParam(const std::string& name, const FaultParam& value,
   const ParamRule* rule = FindRule(spec->kind, name);
   if (rule == nullptr) {
     const std::vector<std::string_view> known = RuleNames(spec->kind);
-    return MakeError("unknown parameter '{}' (known: {})", name,
-                     known.empty() ? "none" : fmt::format("{}", fmt::join(
-                                                  known, ", ")));
+    return MakeError(
+        "unknown parameter '{}' (known: {})", name,
+        known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", ")));
   }
   if (rule->number == nullptr) return SetChannel(value, spec);
   return SetNumber(*rule, value, spec);
@@ -176,8 +176,8 @@ void FaultShape::ShapeTruth(double time, Vitals* truth) {
       break;
     }
     case FaultKind::kFever: {
-      const double level = std::min(truth->temperature + spec_.rate * minutes,
-                                    spec_.peak);
+      const double level =
+          std::min(truth->temperature + spec_.rate * minutes, spec_.peak);
       const double rise = std::max(0.0, level - truth->temperature);
       truth->temperature += rise;
       truth->heart_rate += kFeverHeartRatePerDegree * rise;

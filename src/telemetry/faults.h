@@ -97,8 +97,8 @@ class FaultShape {
   FaultSpec spec_;
   double start_;
   Random random_;
-  Vitals acute_;                   // This sample's acute draw.
-  std::optional<Vitals> frozen_;   // sensor_stuck's reading.
+  Vitals acute_;                  // This sample's acute draw.
+  std::optional<Vitals> frozen_;  // sensor_stuck's reading.
 };
 
 }  // namespace heimdall::telemetry

@@ -28,8 +28,7 @@ TEST(MakeFaultSpec, ParamsOverrideDefaults) {
       MakeFaultSpec("oxygen_leak", {{"rate", 2.5}, {"floor", 70.0}}).value();
   EXPECT_EQ(leak.rate, 2.5);
   EXPECT_EQ(leak.floor, 70);
-  EXPECT_EQ(ParamsOf(leak),
-            (FaultParams{{"rate", 2.5}, {"floor", 70.0}}));
+  EXPECT_EQ(ParamsOf(leak), (FaultParams{{"rate", 2.5}, {"floor", 70.0}}));
 }
 
 TEST(MakeFaultSpec, BadInputIsNamed) {
@@ -55,16 +54,16 @@ TEST(MakeFaultSpec, BadInputIsNamed) {
   EXPECT_NE(ErrorOf("sensor_stuck", {{"channel", 3.0}})
                 .find("channel must be a string"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("sensor_dropout", {{"probability", 1.5}})
-                .find("probability"),
-            std::string::npos);
+  EXPECT_NE(
+      ErrorOf("sensor_dropout", {{"probability", 1.5}}).find("probability"),
+      std::string::npos);
   EXPECT_NE(ErrorOf("fever", {{"rate", 1.0 / 0.0}}).find("rate"),
             std::string::npos);
 }
 
 TEST(FaultShape, OxygenLeakFollowsItsFormula) {
-  FaultShape shape(MakeFaultSpec("oxygen_leak", {{"rate", 1.0}}).value(),
-                   100.0, 1);
+  FaultShape shape(MakeFaultSpec("oxygen_leak", {{"rate", 1.0}}).value(), 100.0,
+                   1);
   Vitals truth{80, 98, 37, 14};
   shape.ShapeTruth(100.0 + 300, &truth);  // Five minutes: 5 points.
   EXPECT_DOUBLE_EQ(truth.oxygen_level, 93);

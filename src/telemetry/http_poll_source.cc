@@ -15,8 +15,7 @@ constexpr size_t kMaxBodyShown = 200;
 }  // namespace
 
 HttpPollSource::HttpPollSource(HttpPollOptions options)
-    : options_(std::move(options)),
-      client_(std::make_unique<http::Client>()) {}
+    : options_(std::move(options)), client_(std::make_unique<http::Client>()) {}
 
 HttpPollSource::~HttpPollSource() = default;
 
@@ -66,8 +65,7 @@ std::shared_ptr<const Schema> HttpPollSource::SchemaFor(
     const std::string& subject, std::vector<std::string> names) {
   // Responses almost always have the same keys: reuse the last schema.
   if (!schema_ || schema_->subject != subject || schema_->names != names) {
-    schema_ = std::make_shared<const Schema>(
-        Schema{subject, std::move(names)});
+    schema_ = std::make_shared<const Schema>(Schema{subject, std::move(names)});
   }
   return schema_;
 }

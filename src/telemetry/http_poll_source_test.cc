@@ -1,11 +1,11 @@
 #include "telemetry/http_poll_source.h"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <chrono>
 #include <mutex>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "http/server.h"
 
@@ -37,8 +37,7 @@ class StubService {
   }
   void Delay(int ms) { delay_ms_ = ms; }
   std::string Url() const {
-    return "http://127.0.0.1:" + std::to_string(server_->port()) +
-           "/telemetry";
+    return "http://127.0.0.1:" + std::to_string(server_->port()) + "/telemetry";
   }
   void Stop() { server_->Stop(); }
 

@@ -101,8 +101,8 @@ void Physiology::CacheDecays(double dt) {
 
 void Physiology::AdvanceDrift(Drift& drift) {
   drift.value = drift.value * drift.keep + drift.spread * random_.Normal();
-  drift.value = std::clamp(drift.value, -kDriftBound * drift.sd,
-                           kDriftBound * drift.sd);
+  drift.value =
+      std::clamp(drift.value, -kDriftBound * drift.sd, kDriftBound * drift.sd);
 }
 
 void Physiology::AdvanceExertion(double dt) {

@@ -63,10 +63,10 @@ class Physiology {
   // One slow drift term per vital.
   struct Drift {
     double value = 0;
-    double sd = 0;         // Stationary standard deviation.
-    double tau = 0;        // Correlation time, seconds.
-    double keep = 0;       // exp(-dt / tau) for cached_dt_.
-    double spread = 0;     // sd * sqrt(1 - keep^2) for cached_dt_.
+    double sd = 0;      // Stationary standard deviation.
+    double tau = 0;     // Correlation time, seconds.
+    double keep = 0;    // exp(-dt / tau) for cached_dt_.
+    double spread = 0;  // sd * sqrt(1 - keep^2) for cached_dt_.
   };
 
   void AdvanceDrift(Drift& drift);

@@ -1,8 +1,8 @@
 #include "telemetry/physiology.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "telemetry/simulator.h"
 

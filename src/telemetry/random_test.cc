@@ -1,8 +1,8 @@
 #include "telemetry/random.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 namespace heimdall::telemetry {
 namespace {
@@ -25,9 +25,9 @@ TEST(Random, KnownFirstDrawsPinTheStream) {
   engine.discard(9999);
   EXPECT_EQ(engine(), 9981545732273789042ULL);
   Random random(5489);  // The standard's default seed.
-  EXPECT_DOUBLE_EQ(random.Uniform(),
-                   static_cast<double>(14514284786278117030ULL >> 11) *
-                       0x1.0p-53);
+  EXPECT_DOUBLE_EQ(
+      random.Uniform(),
+      static_cast<double>(14514284786278117030ULL >> 11) * 0x1.0p-53);
 }
 
 TEST(Random, MomentsAreRight) {

@@ -1,10 +1,10 @@
 #include "telemetry/replay_source.h"
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-
-#include <fmt/ranges.h>
 
 #include "common/csv.h"
 #include "telemetry/telemetry_json.h"
@@ -79,8 +79,10 @@ Status SelectValues(const CsvReader& reader, const ReplayOptions& options,
     Result<size_t> index = FindColumn(reader, column);
     if (!index.ok()) return index.error();
     if (*index == layout->time) {
-      return MakeError("{}: column '{}' holds the time and cannot also be a "
-                       "value", reader.name(), column);
+      return MakeError(
+          "{}: column '{}' holds the time and cannot also be a "
+          "value",
+          reader.name(), column);
     }
     layout->cells.push_back(*index);
   }
@@ -88,11 +90,13 @@ Status SelectValues(const CsvReader& reader, const ReplayOptions& options,
     return MakeError("{}: no value columns to replay", reader.name());
   }
   if (layout->cells.size() > kMaxValues) {
-    return MakeError("{}: {} value columns, at most {} can be replayed "
-                     "(choose some with the columns option)",
-                     reader.name(), layout->cells.size(), kMaxValues);
+    return MakeError(
+        "{}: {} value columns, at most {} can be replayed "
+        "(choose some with the columns option)",
+        reader.name(), layout->cells.size(), kMaxValues);
   }
-  for (size_t cell : layout->cells) layout->names.push_back(reader.header()[cell]);
+  for (size_t cell : layout->cells)
+    layout->names.push_back(reader.header()[cell]);
   return Status::Ok();
 }
 
@@ -102,17 +106,19 @@ Status ApplyRenames(const CsvReader& reader, const ReplayOptions& options,
   for (const auto& [column, name] : options.rename) {
     auto it = std::find(layout->names.begin(), layout->names.end(), column);
     if (it == layout->names.end()) {
-      return MakeError("{}: cannot rename '{}': not a replayed column "
-                       "(replayed: {})",
-                       reader.name(), column, fmt::join(layout->names, ", "));
+      return MakeError(
+          "{}: cannot rename '{}': not a replayed column "
+          "(replayed: {})",
+          reader.name(), column, fmt::join(layout->names, ", "));
     }
     renamed[it - layout->names.begin()] = name;
   }
   for (size_t i = 0; i < renamed.size(); ++i) {
     if (IsReservedKey(renamed[i])) {
-      return MakeError("{}: value name '{}' is reserved in telemetry JSON; "
-                       "rename the column",
-                       reader.name(), renamed[i]);
+      return MakeError(
+          "{}: value name '{}' is reserved in telemetry JSON; "
+          "rename the column",
+          reader.name(), renamed[i]);
     }
     if (std::count(renamed.begin(), renamed.end(), renamed[i]) > 1) {
       return MakeError("{}: two columns would both be called '{}'",
@@ -184,8 +190,10 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseRenames(
 Result<std::unique_ptr<ReplaySource>> ReplaySource::Open(
     ReplayOptions options) {
   if (!std::isfinite(options.row_interval) || options.row_interval <= 0) {
-    return MakeError("replay row interval must be a positive number of "
-                     "seconds (got {})", options.row_interval);
+    return MakeError(
+        "replay row interval must be a positive number of "
+        "seconds (got {})",
+        options.row_interval);
   }
   Result<CsvReader> reader = CsvReader::Open(options.path);
   if (!reader.ok()) return reader.error();
@@ -197,8 +205,8 @@ Result<std::unique_ptr<ReplaySource>> ReplaySource::Open(
   source->time_column_ =
       layout->time ? reader->header()[*layout->time] : std::string();
   auto schema = std::make_shared<Schema>();
-  schema->subject = options.subject.empty() ? options.path.stem().string()
-                                            : options.subject;
+  schema->subject =
+      options.subject.empty() ? options.path.stem().string() : options.subject;
   schema->names = layout->names;
   source->schema_ = std::move(schema);
 
@@ -221,8 +229,8 @@ Status ReplaySource::ReadRows(CsvReader& reader, const Layout& layout,
     if (problem.ok() && !*got) break;
     double raw_time = static_cast<double>(rows()) * options.row_interval;
     if (problem.ok()) {
-      problem = ReadRecord(record, layout, reader.header(), &raw_time,
-                           row.data());
+      problem =
+          ReadRecord(record, layout, reader.header(), &raw_time, row.data());
       if (!problem.ok()) {
         problem = problem.Annotate(fmt::format("line {}", record.line));
       }

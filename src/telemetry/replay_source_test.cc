@@ -1,13 +1,13 @@
 #include "telemetry/replay_source.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace heimdall::telemetry {
 namespace {
@@ -115,14 +115,13 @@ TEST(ReplaySource, EveryNabFileReplaysEveryRow) {
 TEST(ReplaySource, VitalSignExportWithMappingAndMess) {
   // Stray spaces in the header, CRLF, a blank cell, a repeated and a
   // backwards time.
-  const fs::path path = WriteFile(
-      "vitals.csv",
-      "Time [s], HR, PULSE, RESP , SpO2\r\n"
-      "0, 72, 71, 14, 98\r\n"
-      "1, 73, , 15, \r\n"
-      "1, 74, 73, 15, 97\r\n"
-      "0.5, 75, 74, 16, 96\r\n"
-      "2, 76, 75, 16, 95\r\n");
+  const fs::path path = WriteFile("vitals.csv",
+                                  "Time [s], HR, PULSE, RESP , SpO2\r\n"
+                                  "0, 72, 71, 14, 98\r\n"
+                                  "1, 73, , 15, \r\n"
+                                  "1, 74, 73, 15, 97\r\n"
+                                  "0.5, 75, 74, 16, 96\r\n"
+                                  "2, 76, 75, 16, 95\r\n");
   ReplayOptions options = At(path);
   options.columns = {"HR", "SpO2", "RESP"};
   options.rename = {{"HR", "heart_rate"}, {"SpO2", "oxygen_level"}};
@@ -155,8 +154,7 @@ TEST(ReplaySource, BrokenLinesAreRejectedWithLineNumbers) {
                                   "not a time,3.5\n"
                                   "\"2014-01-01 00:20:00,4\n"
                                   "2014-01-01 00:25:00,5.5\n");
-  Result<std::unique_ptr<ReplaySource>> rejected =
-      ReplaySource::Open(At(path));
+  Result<std::unique_ptr<ReplaySource>> rejected = ReplaySource::Open(At(path));
   ASSERT_FALSE(rejected.ok());
   const std::string message = rejected.error().message();
   EXPECT_NE(message.find("4 malformed lines"), std::string::npos) << message;
@@ -219,9 +217,9 @@ TEST(ReplaySource, ConfigurationErrorsNameTheProblem) {
   };
   ReplayOptions options = At(path);
   options.columns = {"PULSE"};
-  EXPECT_NE(error_of(options).find(
-                "no column 'PULSE' (columns: Time [s], HR, SpO2)"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(options).find("no column 'PULSE' (columns: Time [s], HR, SpO2)"),
+      std::string::npos);
 
   options.columns = {"HR", "Time [s]"};
   EXPECT_NE(error_of(options).find("'Time [s]' holds the time"),
@@ -235,24 +233,23 @@ TEST(ReplaySource, ConfigurationErrorsNameTheProblem) {
   options.rename = {{"RESP", "respiration_rate"}};
   EXPECT_NE(error_of(options).find("cannot rename 'RESP'"), std::string::npos);
   options.rename = {{"HR", "SpO2"}};
-  EXPECT_NE(error_of(options).find("both be called 'SpO2'"),
-            std::string::npos);
+  EXPECT_NE(error_of(options).find("both be called 'SpO2'"), std::string::npos);
   options.rename = {{"HR", "fault"}};
   EXPECT_NE(error_of(options).find("reserved"), std::string::npos);
 
   EXPECT_NE(error_of(At("/nonexistent/x.csv")).find("cannot open"),
             std::string::npos);
-  EXPECT_NE(error_of(At(WriteFile("empty.csv", "time,value\n")))
-                .find("no data rows"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(At(WriteFile("empty.csv", "time,value\n"))).find("no data rows"),
+      std::string::npos);
 }
 
 TEST(ParseRenames, ParsesPairs) {
   const auto renames =
       ParseRenames("HR=heart_rate, SpO2 = oxygen_level").value();
   ASSERT_EQ(renames.size(), 2u);
-  EXPECT_EQ(renames[1], (std::pair<std::string, std::string>{
-                            "SpO2", "oxygen_level"}));
+  EXPECT_EQ(renames[1],
+            (std::pair<std::string, std::string>{"SpO2", "oxygen_level"}));
   EXPECT_FALSE(ParseRenames("HR").ok());
   EXPECT_FALSE(ParseRenames("HR=").ok());
   EXPECT_FALSE(ParseRenames("=x").ok());

@@ -18,8 +18,8 @@ TEST(FaultKind, NamesRoundTrip) {
 
 TEST(Sample, GetByNameAndMissing) {
   Sample sample;
-  sample.schema = std::make_shared<Schema>(
-      Schema{"a1", {"heart_rate", "oxygen_level"}});
+  sample.schema =
+      std::make_shared<Schema>(Schema{"a1", {"heart_rate", "oxygen_level"}});
   sample.values[0] = 72;
   sample.values[1] = kMissing;
   EXPECT_EQ(sample.size(), 2u);

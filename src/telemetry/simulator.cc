@@ -45,8 +45,8 @@ Result<std::optional<Sample>> Simulator::Next() {
   if (steps_ > 0) physiology_.Advance(1 / options_.rate);
   ++steps_;
   if (status_.active && status_.spec.kind == FaultKind::kCrash) {
-    return MakeError("{}: not answering (crash fault since t={} s)",
-                     Describe(), status_.start);
+    return MakeError("{}: not answering (crash fault since t={} s)", Describe(),
+                     status_.start);
   }
   return std::optional<Sample>(Render(time));
 }
@@ -76,8 +76,9 @@ Sample Simulator::Render(double time) {
 
 void Simulator::Inject(const FaultSpec& spec) {
   const double start = next_time();
-  fault_.emplace(spec, start,
-                 DeriveSeed(options_.seed, kFaultStreamBase + faults_injected_));
+  fault_.emplace(
+      spec, start,
+      DeriveSeed(options_.seed, kFaultStreamBase + faults_injected_));
   ++faults_injected_;
   status_ = FaultStatus{spec, true, start, std::nullopt};
 }

@@ -1,9 +1,9 @@
 #include "telemetry/simulator.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace heimdall::telemetry {
 namespace {
@@ -132,13 +132,11 @@ TEST(Simulator, OxygenLeakTurnsCriticalWhenItsRateImplies) {
   // -0.6), so the tolerance is 0.6 points' worth of time plus one step.
   for (double rate : {0.5, 2.0, 5.0}) {
     for (uint64_t seed : {1, 2, 3}) {
-      SCOPED_TRACE(::testing::Message() << "rate " << rate << " seed "
-                                        << seed);
+      SCOPED_TRACE(::testing::Message() << "rate " << rate << " seed " << seed);
       auto simulator = MakeSimulator(seed);
       for (int i = 0; i < 600; ++i) (void)NextSample(*simulator);
       const double resting = simulator->physiology().baseline().oxygen_level;
-      simulator->Inject(
-          MakeFaultSpec("oxygen_leak", {{"rate", rate}}).value());
+      simulator->Inject(MakeFaultSpec("oxygen_leak", {{"rate", rate}}).value());
       const double start = simulator->fault().start;
 
       const std::optional<double> critical =
@@ -228,10 +226,10 @@ TEST(Simulator, SensorDropoutMakesReadingsMissing) {
     ASSERT_FALSE(s.truth->critical);  // The astronaut is fine.
   }
 
-  simulator->Inject(MakeFaultSpec("sensor_dropout",
-                                  {{"channel", std::string("oxygen_level")},
-                                   {"probability", 0.5}})
-                        .value());
+  simulator->Inject(
+      MakeFaultSpec("sensor_dropout", {{"channel", std::string("oxygen_level")},
+                                       {"probability", 0.5}})
+          .value());
   int missing = 0;
   for (int i = 0; i < 1000; ++i) {
     const Sample s = NextSample(*simulator);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-
 #include <nlohmann/json.hpp>
 
 #include "http/json.h"
@@ -13,8 +12,8 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr std::array<std::string_view, 8> kReservedKeys = {
-    "time", "timestamp", "astronaut_id", "series",
-    "fault", "critical", "end", "error"};
+    "time",  "timestamp", "astronaut_id", "series",
+    "fault", "critical",  "end",          "error"};
 
 Result<double> ReadValue(const Json& json, const std::string& key) {
   if (json.is_null()) return kMissing;
@@ -45,8 +44,8 @@ Status ReadMetadata(const Json& body, TelemetryReading* reading) {
     truth.critical = it->get<bool>();
     if (auto fault = body.find("fault"); fault != body.end()) {
       if (!fault->is_string()) return Error("'fault' must be a string");
-      truth.fault = ParseFaultKind(fault->get<std::string>())
-                        .value_or(FaultKind::kNone);
+      truth.fault =
+          ParseFaultKind(fault->get<std::string>()).value_or(FaultKind::kNone);
     }
     reading->truth = truth;
   }
@@ -86,9 +85,9 @@ std::string SampleToJson(const Sample& sample) {
   nlohmann::ordered_json body = nlohmann::ordered_json::object();
   for (size_t i = 0; i < sample.size(); ++i) {
     const double value = sample.values[i];
-    body[sample.schema->names[i]] =
-        IsMissing(value) ? nlohmann::ordered_json(nullptr)
-                         : nlohmann::ordered_json(value);
+    body[sample.schema->names[i]] = IsMissing(value)
+                                        ? nlohmann::ordered_json(nullptr)
+                                        : nlohmann::ordered_json(value);
   }
   body["time"] = sample.time;
   body["timestamp"] = std::string(sample.timestamp.view());

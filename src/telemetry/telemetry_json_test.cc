@@ -1,6 +1,7 @@
 #include "telemetry/telemetry_json.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "telemetry/simulator.h"
@@ -42,9 +43,9 @@ TEST(SampleToJson, MissingIsNullAndReplayNamesASeries) {
 
 TEST(ParseTelemetryJson, RoundTripsASample) {
   auto simulator = Simulator::Create(Options(3)).value();
-  simulator->Inject(MakeFaultSpec("sensor_dropout",
-                                  {{"channel", std::string("temperature")}})
-                        .value());
+  simulator->Inject(
+      MakeFaultSpec("sensor_dropout", {{"channel", std::string("temperature")}})
+          .value());
   const Sample sample = *simulator->Next().value();
   const std::string body = SampleToJson(sample);
   const TelemetryReading reading =

@@ -32,8 +32,8 @@ bool Expect(std::string_view text, size_t* pos, char c) {
 // Seconds since 1970-01-01 of the date, or nullopt for an invalid one.
 std::optional<int64_t> DaySeconds(int year, int month, int day) {
   using namespace std::chrono;
-  const year_month_day date{std::chrono::year(year),
-                            std::chrono::month(month), std::chrono::day(day)};
+  const year_month_day date{std::chrono::year(year), std::chrono::month(month),
+                            std::chrono::day(day)};
   if (!date.ok()) return std::nullopt;
   return int64_t{sys_days(date).time_since_epoch().count()} * 86400;
 }
@@ -124,8 +124,8 @@ CivilDate CivilFromDays(int64_t days) {
       day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const int64_t shifted_month = (5 * day_of_year + 2) / 153;  // March = 0.
   const int64_t day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-  const int64_t month = shifted_month < 10 ? shifted_month + 3
-                                           : shifted_month - 9;
+  const int64_t month =
+      shifted_month < 10 ? shifted_month + 3 : shifted_month - 9;
   const int64_t year = year_of_era + era * 400 + (month <= 2);
   return {year, month, day};
 }
@@ -146,8 +146,9 @@ Result<double> ParseTimestamp(std::string_view text) {
   }
   const size_t begin = text.find_first_not_of(" \t");
   const size_t end = text.find_last_not_of(" \t");
-  const std::string_view trimmed =
-      begin == std::string_view::npos ? "" : text.substr(begin, end - begin + 1);
+  const std::string_view trimmed = begin == std::string_view::npos
+                                       ? ""
+                                       : text.substr(begin, end - begin + 1);
   if (trimmed.empty()) return Error("empty time cell");
   if (std::optional<double> seconds = ParseDateTime(trimmed)) return *seconds;
   return MakeError("'{}' is neither a number of seconds nor a date and time",

@@ -13,8 +13,7 @@ TEST(ParseTimestamp, PlainSecondsPassThrough) {
 TEST(ParseTimestamp, NabDateTimeIsUnixSeconds) {
   // 2013-12-02 21:15:00 UTC, checked with `date -u -d ... +%s`.
   EXPECT_DOUBLE_EQ(ParseTimestamp("2013-12-02 21:15:00").value(), 1386018900);
-  EXPECT_DOUBLE_EQ(ParseTimestamp("2013-12-02T21:15:00Z").value(),
-                   1386018900);
+  EXPECT_DOUBLE_EQ(ParseTimestamp("2013-12-02T21:15:00Z").value(), 1386018900);
 }
 
 TEST(ParseTimestamp, FractionsAndZones) {
@@ -26,9 +25,9 @@ TEST(ParseTimestamp, FractionsAndZones) {
 }
 
 TEST(ParseTimestamp, RejectsNonsenseNamingIt) {
-  for (const char* bad : {"", "yesterday", "2013-13-01 00:00:00",
-                          "2013-02-30", "2013-12-02 25:00:00",
-                          "2013-12-02 21:15:00 UTC", "nan", "2013-12-02T"}) {
+  for (const char* bad : {"", "yesterday", "2013-13-01 00:00:00", "2013-02-30",
+                          "2013-12-02 25:00:00", "2013-12-02 21:15:00 UTC",
+                          "nan", "2013-12-02T"}) {
     const Result<double> parsed = ParseTimestamp(bad);
     EXPECT_FALSE(parsed.ok()) << bad;
   }
