@@ -135,10 +135,19 @@ http::Response ControlApi::Faults(const http::Request& request) {
   if (!deployment) {
     return http::Response::JsonError(409, "no live generation to inject into");
   }
+  http::ClientRequest forward;
+  forward.method = "POST";
+  forward.url = deployment->simulator_url + "/faults";
+  forward.body = request.body;
+  forward.timeout = options_.forward_timeout;
+  // A simulator started with HEIMDALL_TOKEN in its environment (inherited
+  // from `heimdall up`) wants the same token.
+  if (!options_.token.empty()) {
+    forward.headers.emplace_back("Authorization", "Bearer " + options_.token);
+  }
   Result<http::ClientResponse> answer = [&] {
     std::lock_guard lock(client_mutex_);
-    return client_->PostJson(deployment->simulator_url + "/faults",
-                             request.body, options_.forward_timeout);
+    return client_->Send(forward);
   }();
   if (!answer.ok())
     return http::Response::JsonError(502, answer.error().message());

@@ -154,9 +154,11 @@ TEST_F(ControlApiTest, ATokenProtectsEveryPost) {
 
 TEST_F(ControlApiTest, FaultsAreForwardedToTheLiveSimulator) {
   std::string received;
+  std::string authorization;
   http::Router router;
   router.Handle("POST", "/faults", [&](const http::Request& request) {
     received = request.body;
+    authorization = std::string(request.Header("Authorization"));
     return http::Response::Json(200, R"({"fault": {"kind": "fever"}})");
   });
   router.Handle("GET", "/telemetry", [](const http::Request&) {
@@ -169,12 +171,14 @@ TEST_F(ControlApiTest, FaultsAreForwardedToTheLiveSimulator) {
   provider_.simulator_url =
       fmt::format("http://127.0.0.1:{}", simulator->port());
 
-  ControlApi& api = Api();
+  ControlApi& api = Api("tok");
   const http::Response response =
-      api.Faults(Post("/api/faults", R"({"kind": "fever"})"));
+      api.Faults(Post("/api/faults", R"({"kind": "fever"})", "tok"));
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(Body(response)["fault"]["kind"], "fever");
   EXPECT_EQ(received, R"({"kind": "fever"})");
+  // The simulator may want the same token (inherited HEIMDALL_TOKEN).
+  EXPECT_EQ(authorization, "Bearer tok");
 }
 
 TEST_F(ControlApiTest, FaultsWithoutALiveGenerationConflict) {
