@@ -1,9 +1,9 @@
 // heimdall status / heimdall incidents: what the controller recorded, read
 // from the store (works while `heimdall up` runs and after it stopped).
+#include <fmt/format.h>
+
 #include <memory>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "cli/command.h"
 #include "healer/config.h"
@@ -33,11 +33,10 @@ void AddStoreFlags(CLI::App* app, StoreFlags* flags) {
       ->check(CLI::Range(1, 100'000));
 }
 
-Result<std::unique_ptr<store::SqliteStore>> OpenStore(
-    const StoreFlags& flags) {
-  Result<healer::UpConfig> config =
-      flags.config.empty() ? healer::UpConfig{}
-                           : healer::LoadUpConfig(flags.config);
+Result<std::unique_ptr<store::SqliteStore>> OpenStore(const StoreFlags& flags) {
+  Result<healer::UpConfig> config = flags.config.empty()
+                                        ? healer::UpConfig{}
+                                        : healer::LoadUpConfig(flags.config);
   if (!config.ok()) return config.error();
   if (!flags.state_dir.empty()) config->state_dir = flags.state_dir;
   if (!flags.store.empty()) config->store = flags.store;

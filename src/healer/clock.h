@@ -12,6 +12,9 @@
 
 namespace heimdall::healer {
 
+// TODO: intervals (grace, cooldown, backoff) are measured on the wall clock,
+// so a clock step moves them; keep wall time for what is stored and measure
+// intervals on a monotonic clock, converting at restart.
 using Duration = std::chrono::milliseconds;
 using TimePoint = std::chrono::sys_time<std::chrono::milliseconds>;
 

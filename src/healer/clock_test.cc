@@ -1,8 +1,8 @@
 #include "healer/clock.h"
 
-#include <thread>
-
 #include <gtest/gtest.h>
+
+#include <thread>
 
 namespace heimdall::healer {
 namespace {

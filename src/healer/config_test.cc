@@ -1,8 +1,8 @@
 #include "healer/config.h"
 
-#include <fstream>
-
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 namespace heimdall::healer {
 namespace {
@@ -16,8 +16,8 @@ TEST(ParseDuration, ReadsUnitsAndCombinations) {
   EXPECT_EQ(*ParseDuration("1h"), 1h);
   EXPECT_EQ(*ParseDuration("1m30s"), 90s);
   EXPECT_EQ(*ParseDuration("0s"), 0s);
-  for (const char* bad : {"", "5", "s", "-5s", "5 s", "5sec", "5mx", "1.5s",
-                          "99999999999999h"}) {
+  for (const char* bad :
+       {"", "5", "s", "-5s", "5 s", "5sec", "5mx", "1.5s", "99999999999999h"}) {
     EXPECT_FALSE(ParseDuration(bad).ok()) << bad;
   }
 }
@@ -93,9 +93,12 @@ TEST(ParseUpConfig, ErrorsNameTheFileLineAndKey) {
     const char* expected;
   };
   const Case cases[] = {
-      {"[policy]\nthreshhold = 0.9\n", "bad.toml:2: unknown key \"policy.threshhold\""},
-      {"[policy]\nthreshold = \"high\"\n", "policy.threshold: expected a number"},
-      {"[controller]\ninterval = 5\n", "controller.interval: expected a duration"},
+      {"[policy]\nthreshhold = 0.9\n",
+       "bad.toml:2: unknown key \"policy.threshhold\""},
+      {"[policy]\nthreshold = \"high\"\n",
+       "policy.threshold: expected a number"},
+      {"[controller]\ninterval = 5\n",
+       "controller.interval: expected a duration"},
       {"[controller]\ninterval = \"5 parsecs\"\n", "controller.interval"},
       {"[policy]\nsustained_count = 1.5\n", "expected an integer"},
       {"[policy\n", "bad.toml:1"},

@@ -26,11 +26,16 @@ nlohmann::json ToJson(const Decision& d) {
 
 std::string_view ToString(Phase phase) {
   switch (phase) {
-    case Phase::kStarting: return "starting";
-    case Phase::kBuilding: return "building";
-    case Phase::kWatching: return "watching";
-    case Phase::kHealing: return "healing";
-    case Phase::kStopped: return "stopped";
+    case Phase::kStarting:
+      return "starting";
+    case Phase::kBuilding:
+      return "building";
+    case Phase::kWatching:
+      return "watching";
+    case Phase::kHealing:
+      return "healing";
+    case Phase::kStopped:
+      return "stopped";
   }
   return "?";
 }
@@ -38,8 +43,8 @@ std::string_view ToString(Phase phase) {
 nlohmann::json ToJson(const ControllerSnapshot& s) {
   const HealState& h = s.heal_state;
   return {{"phase", ToString(s.phase)},
-          {"generation", s.deployment ? ToJson(*s.deployment)
-                                      : nlohmann::json(nullptr)},
+          {"generation",
+           s.deployment ? ToJson(*s.deployment) : nlohmann::json(nullptr)},
           {"dry_run", s.dry_run},
           {"paused", h.paused},
           {"breaker_open", h.breaker_open},
@@ -47,8 +52,8 @@ nlohmann::json ToJson(const ControllerSnapshot& s) {
           {"not_before", Ms(h.not_before)},
           {"consecutive_heals", h.consecutive_heals},
           {"recent_heals", h.recent_heals.size()},
-          {"last_reading", s.last_reading ? s.last_reading->ToJson()
-                                          : nlohmann::json(nullptr)},
+          {"last_reading",
+           s.last_reading ? s.last_reading->ToJson() : nlohmann::json(nullptr)},
           {"last_decision", ToJson(s.last_decision)},
           {"heals", s.heals},
           {"incidents", s.incidents},
@@ -214,9 +219,9 @@ Status Controller::Act(const Reading& reading, const Decision& decision) {
   }
   const std::string_view action =
       decision.breaker_tripped ? "breaker_open" : "would_heal";
-  Result<int64_t> incident = RecordIncident(
-      reading, decision.reason, action,
-      fmt::format("not healed: {}", ToString(decision.hold)));
+  Result<int64_t> incident =
+      RecordIncident(reading, decision.reason, action,
+                     fmt::format("not healed: {}", ToString(decision.hold)));
   if (!incident.ok()) return incident.status();
   return SaveHealState();
 }
@@ -256,24 +261,23 @@ Result<int64_t> Controller::RecordIncident(const Reading& reading,
     }
   }
   incident.readings = nlohmann::json(recent_readings_);
-  incident.detail = reading.error.empty()
-                        ? detail
-                        : fmt::format("{}; last error: {}", detail,
-                                      reading.error);
+  incident.detail = reading.error.empty() ? detail
+                                          : fmt::format("{}; last error: {}",
+                                                        detail, reading.error);
   Result<int64_t> id = store_.AddIncident(incident);
   if (!id.ok()) return id;
   ++incidents_;
-  spdlog::info("incident {}: {} ({}) on generation {}, probability {}, "
-               "values {}",
-               *id, incident.reason, incident.action, incident.generation_id,
-               FormatProbability(incident.probability), reading.values.dump());
+  spdlog::info(
+      "incident {}: {} ({}) on generation {}, probability {}, "
+      "values {}",
+      *id, incident.reason, incident.action, incident.generation_id,
+      FormatProbability(incident.probability), reading.values.dump());
   return id;
 }
 
 Status Controller::Heal(const Reading& reading, HealReason reason) {
   phase_ = Phase::kHealing;
-  Result<int64_t> incident =
-      RecordIncident(reading, reason, "heal", "healing");
+  Result<int64_t> incident = RecordIncident(reading, reason, "heal", "healing");
   if (!incident.ok()) return incident.status();
   // The decision (backoff, breaker history) is durable before any action.
   HEIMDALL_RETURN_IF_ERROR(SaveHealState());
@@ -360,8 +364,8 @@ Status Controller::BuildNext() {
 
   deployment_ = std::move(*built);
   const TimePoint now = clock_.Now();
-  spdlog::info("generation {} live in {} ms: simulator {}, predictor {}",
-               g.id, (now - g.started_at).count(), deployment_->simulator_url,
+  spdlog::info("generation {} live in {} ms: simulator {}, predictor {}", g.id,
+               (now - g.started_at).count(), deployment_->simulator_url,
                deployment_->predictor_url);
   build_failures_ = 0;
   problem_.clear();
@@ -374,8 +378,8 @@ Status Controller::BuildNext() {
 
 Status Controller::BuildFailed(store::Generation& g, const Error& error) {
   ++build_failures_;
-  const Duration delay = BackoffDelay(options_.policy.backoff,
-                                      build_failures_, &heal_state_.rng);
+  const Duration delay =
+      BackoffDelay(options_.policy.backoff, build_failures_, &heal_state_.rng);
   build_not_before_ = clock_.Now() + delay;
   problem_ = fmt::format("build failed ({} in a row), retrying in {} ms: {}",
                          build_failures_, delay.count(), error.message());

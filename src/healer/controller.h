@@ -26,11 +26,10 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 #include "healer/clock.h"
@@ -74,11 +73,14 @@ struct ControllerSnapshot {
 };
 nlohmann::json ToJson(const ControllerSnapshot& snapshot);
 
+// TODO: one controller watches one target; many targets would run one
+// Controller each over the shared store (records already carry a target),
+// and the control API would take the target as a path parameter.
 class Controller {
  public:
   // All references must outlive the controller.
-  Controller(ControllerOptions options, store::Store& store,
-             Provider& provider, Probe& probe, Clock& clock);
+  Controller(ControllerOptions options, store::Store& store, Provider& provider,
+             Probe& probe, Clock& clock);
 
   // Recovers from the store, then makes sure a generation is live (or a
   // build is scheduled). Fails only if the store or the provider cannot

@@ -107,8 +107,8 @@ Status Controller::LoadHealState() {
       store_.GetControl(options_.target, kHealStateKey);
   if (!text.ok()) return text.status();
   if (!text->has_value()) return Status::Ok();
-  Result<HealState> state = HealStateFromJson(
-      nlohmann::json::parse(**text, nullptr, false));
+  Result<HealState> state =
+      HealStateFromJson(nlohmann::json::parse(**text, nullptr, false));
   if (!state.ok()) return state.error().Annotate("loading the heal state");
   heal_state_ = std::move(*state);
   return Status::Ok();

@@ -1,11 +1,10 @@
 #include "healer/controller.h"
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <map>
 #include <set>
-
-#include <gtest/gtest.h>
 
 #include "healer/test_fakes.h"
 #include "store/sqlite_store.h"

@@ -43,6 +43,34 @@ class FieldReader {
   Status status_;
 };
 
+Status ReadRecentHeals(const nlohmann::json& json,
+                       std::vector<TimePoint>* out) {
+  const auto recent = json.find("recent_heals");
+  if (recent == json.end() || !recent->is_array()) {
+    return Error("heal state: recent_heals: not an array");
+  }
+  for (const nlohmann::json& t : *recent) {
+    if (!t.is_number_integer()) {
+      return Error("heal state: recent_heals: not all integers");
+    }
+    out->push_back(FromMs(t.get<int64_t>()));
+  }
+  return Status::Ok();
+}
+
+Status ReadRng(const nlohmann::json& json, uint64_t* out) {
+  const auto rng = json.find("rng");
+  const std::string text =
+      rng != json.end() && rng->is_string() ? rng->get<std::string>() : "";
+  const auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), *out);
+  if (text.empty() || error != std::errc() ||
+      end != text.data() + text.size()) {
+    return Error("heal state: rng: not a decimal string");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 nlohmann::json ToJson(const HealState& s) {
@@ -69,8 +97,8 @@ Result<HealState> HealStateFromJson(const nlohmann::json& json) {
   if (!json.is_object()) return Error("heal state: not a JSON object");
   FieldReader read(json);
   if (read.Get<int>("version") != kVersion && read.status().ok()) {
-    return MakeError("heal state: version {} is not {}",
-                     json["version"].dump(), kVersion);
+    return MakeError("heal state: version {} is not {}", json["version"].dump(),
+                     kVersion);
   }
   HealState s;
   s.above_count = read.Get<int>("above_count");
@@ -89,22 +117,8 @@ Result<HealState> HealStateFromJson(const nlohmann::json& json) {
   s.paused = read.Get<bool>("paused");
   HEIMDALL_RETURN_IF_ERROR(read.status());
 
-  const nlohmann::json* recent = read.Find("recent_heals");
-  if (recent == nullptr || !recent->is_array()) {
-    return Error("heal state: recent_heals: not an array");
-  }
-  for (const nlohmann::json& t : *recent) {
-    if (!t.is_number_integer()) return Error("heal state: recent_heals: bad");
-    s.recent_heals.push_back(FromMs(t.get<int64_t>()));
-  }
-  const nlohmann::json* rng = read.Find("rng");
-  const std::string text = rng && rng->is_string() ? rng->get<std::string>()
-                                                   : "";
-  const auto [end, error] =
-      std::from_chars(text.data(), text.data() + text.size(), s.rng);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
-    return Error("heal state: rng: not a decimal string");
-  }
+  HEIMDALL_RETURN_IF_ERROR(ReadRecentHeals(json, &s.recent_heals));
+  HEIMDALL_RETURN_IF_ERROR(ReadRng(json, &s.rng));
   return s;
 }
 

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -10,8 +11,6 @@
 #include <cstring>
 #include <fstream>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "model/model_file.h"
 #include "model/train.h"
@@ -36,6 +35,8 @@ constexpr size_t kErrorLogTail = 1024;
 // Binds `count` sockets to port 0 at once so the ports differ, then frees
 // them for the children. Another process could take one in between; the
 // build then fails and the controller retries it.
+// TODO: remove the race by letting the children bind port 0 and report the
+// port they got (simulate and serve would need to write it to a file).
 Result<std::vector<uint16_t>> PickFreePorts(const std::string& bind,
                                             int count) {
   std::vector<int> sockets;
@@ -61,9 +62,9 @@ Result<std::vector<uint16_t>> PickFreePorts(const std::string& bind,
   return ports;
 }
 
-std::string Expand(std::string text,
-                   const std::vector<std::pair<std::string, std::string>>&
-                       values) {
+std::string Expand(
+    std::string text,
+    const std::vector<std::pair<std::string, std::string>>& values) {
   for (const auto& [key, value] : values) {
     const std::string placeholder = "{" + key + "}";
     for (size_t at = text.find(placeholder); at != std::string::npos;
@@ -85,8 +86,8 @@ Status WriteFileAtomically(const std::filesystem::path& path,
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     out << text;
     out.flush();
-    if (!out) return MakeError("writing {}: {}", temp.string(),
-                               std::strerror(errno));
+    if (!out)
+      return MakeError("writing {}: {}", temp.string(), std::strerror(errno));
   }
   std::error_code error;
   std::filesystem::rename(temp, path, error);
@@ -100,8 +101,8 @@ Status WriteFileAtomically(const std::filesystem::path& path,
 // The processes recorded in a deployment's detail.
 std::vector<ProcessId> RecordedProcesses(const Deployment& deployment) {
   std::vector<ProcessId> ids;
-  const nlohmann::json& processes = deployment.detail.value(
-      "processes", nlohmann::json::array());
+  const nlohmann::json& processes =
+      deployment.detail.value("processes", nlohmann::json::array());
   for (const nlohmann::json& p : processes) {
     if (!p.is_object()) continue;
     ids.push_back(ProcessId{p.value("pid", pid_t{0}),
@@ -143,11 +144,11 @@ Result<std::unique_ptr<LocalProvider>> LocalProvider::Create(
                      options.binary.string());
   }
   if (options.simulator_command.empty()) {
-    options.simulator_command = {"{binary}", "simulate", "--bind", "{bind}",
-                                 "--port", "{port}"};
+    options.simulator_command = {"{binary}", "simulate", "--bind",
+                                 "{bind}",   "--port",   "{port}"};
   }
   if (options.predictor_command.empty()) {
-    options.predictor_command = {"{binary}", "serve",  "--bind", "{bind}",
+    options.predictor_command = {"{binary}", "serve",  "--bind",  "{bind}",
                                  "--port",   "{port}", "--model", "{model}"};
   }
   return std::unique_ptr<LocalProvider>(new LocalProvider(std::move(options)));
@@ -199,8 +200,8 @@ Result<LocalProvider::Child> LocalProvider::StartChild(
   ProcessSpec spec;
   spec.program = child.argv.front();
   spec.args.assign(child.argv.begin() + 1, child.argv.end());
-  spec.env = {fmt::format("{}={}", kGenerationMarkerEnv,
-                          Marker(generation_id))};
+  spec.env = {
+      fmt::format("{}={}", kGenerationMarkerEnv, Marker(generation_id))};
   spec.log_path = child.log;
   Result<ProcessId> id = SpawnProcess(spec);
   if (!id.ok()) return id.error().Annotate(child.role);
@@ -287,8 +288,8 @@ Result<Deployment> LocalProvider::Build(int64_t generation_id) {
       status = MakeError("{} (and cleaning up: {})", status.ToString(),
                          cleanup.ToString());
     }
-    return status.Annotate(fmt::format("building generation {}",
-                                       generation_id)).error();
+    return status.Annotate(fmt::format("building generation {}", generation_id))
+        .error();
   }
   return Describe(generation_id, children);
 }
@@ -338,13 +339,12 @@ Status LocalProvider::Health(const Deployment& deployment) {
 }
 
 Result<nlohmann::json> LocalProvider::Archive(const Deployment& deployment) {
-  nlohmann::json archive = {
-      {"generation_id", deployment.generation_id},
-      {"provider", deployment.provider},
-      {"simulator_url", deployment.simulator_url},
-      {"predictor_url", deployment.predictor_url},
-      {"marker", deployment.detail.value("marker", "")},
-      {"processes", nlohmann::json::array()}};
+  nlohmann::json archive = {{"generation_id", deployment.generation_id},
+                            {"provider", deployment.provider},
+                            {"simulator_url", deployment.simulator_url},
+                            {"predictor_url", deployment.predictor_url},
+                            {"marker", deployment.detail.value("marker", "")},
+                            {"processes", nlohmann::json::array()}};
   for (nlohmann::json p :
        deployment.detail.value("processes", nlohmann::json::array())) {
     const ProcessId id{p.value("pid", pid_t{0}),
@@ -357,10 +357,10 @@ Result<nlohmann::json> LocalProvider::Archive(const Deployment& deployment) {
       GenerationDir(deployment.generation_id) / "archive.json";
   archive["path"] = path.string();
   HEIMDALL_RETURN_IF_ERROR(
-      WriteFileAtomically(path, archive.dump(2, ' ', false,
-                                             nlohmann::json::error_handler_t::
-                                                 replace) +
-                                    "\n")
+      WriteFileAtomically(
+          path, archive.dump(2, ' ', false,
+                             nlohmann::json::error_handler_t::replace) +
+                    "\n")
           .Annotate(fmt::format("archiving generation {}",
                                 deployment.generation_id)));
   return archive;
@@ -386,8 +386,7 @@ Status LocalProvider::StopGeneration(int64_t generation_id,
     Status stopped = StopStray(pid, options_.stop_grace);
     if (first.ok() && !stopped.ok()) first = stopped;
   }
-  return first.Annotate(fmt::format("destroying generation {}",
-                                    generation_id));
+  return first.Annotate(fmt::format("destroying generation {}", generation_id));
 }
 
 Result<std::optional<Deployment>> LocalProvider::Adopt(
@@ -408,8 +407,7 @@ Status LocalProvider::StopStrays(const std::optional<int64_t>& keep) {
   for (const auto& [pid, value] : FindProcessesWithEnv(kGenerationMarkerEnv)) {
     // Another controller's processes (another state dir) are not ours.
     if (!value.starts_with(prefix) ||
-        value.find('/', prefix.size()) != std::string::npos ||
-        value == kept) {
+        value.find('/', prefix.size()) != std::string::npos || value == kept) {
       continue;
     }
     spdlog::warn("stopping stray process {} of generation {}", pid,

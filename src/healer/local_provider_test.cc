@@ -1,13 +1,12 @@
 #include "healer/local_provider.h"
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "healer/test_stand_in.h"
 
@@ -90,8 +89,10 @@ TEST_F(LocalProviderTest, BuildStartsTwoHealthyMarkedProcessGroups) {
     EXPECT_EQ(getpgid(id.pid), id.pid);
     EXPECT_EQ(ProcessEnv(id.pid, kGenerationMarkerEnv), provider.Marker(1));
   }
-  EXPECT_TRUE(std::filesystem::exists(dir_ / "state/generations/1/simulator.log"));
-  EXPECT_TRUE(std::filesystem::exists(dir_ / "state/generations/1/predictor.log"));
+  EXPECT_TRUE(
+      std::filesystem::exists(dir_ / "state/generations/1/simulator.log"));
+  EXPECT_TRUE(
+      std::filesystem::exists(dir_ / "state/generations/1/predictor.log"));
   EXPECT_TRUE(std::filesystem::exists(dir_ / "state/model.json"));
 }
 

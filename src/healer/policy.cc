@@ -70,9 +70,9 @@ HealReason Breach(const HealPolicy& policy, const HealState& state,
 // Heals in (now - window, now].
 int HealsInWindow(const BreakerPolicy& breaker, const HealState& state,
                   TimePoint now) {
-  return static_cast<int>(std::count_if(
-      state.recent_heals.begin(), state.recent_heals.end(),
-      [&](TimePoint t) { return t > now - breaker.window; }));
+  return static_cast<int>(
+      std::count_if(state.recent_heals.begin(), state.recent_heals.end(),
+                    [&](TimePoint t) { return t > now - breaker.window; }));
 }
 
 // A breach that is reported, not acted on. Repeats are spaced by the
@@ -94,8 +94,8 @@ Step Heal(const HealPolicy& policy, HealState state, TimePoint now,
   state.last_trouble = now;
   ++state.consecutive_heals;
 
-  const Duration backoff = BackoffDelay(policy.backoff,
-                                        state.consecutive_heals, &state.rng);
+  const Duration backoff =
+      BackoffDelay(policy.backoff, state.consecutive_heals, &state.rng);
   state.not_before_is_backoff = backoff > policy.cooldown;
   state.not_before = now + std::max(backoff, policy.cooldown);
   return {std::move(state), {Action::kHeal, reason, Hold::kNone, {}, false}};
@@ -117,14 +117,13 @@ Step Act(const HealPolicy& policy, HealState state, TimePoint now,
     return WouldHeal(policy, std::move(state), now, reason, Hold::kDryRun);
   }
   if (state.breaker_open) {
-    return WouldHeal(policy, std::move(state), now, reason,
-                     Hold::kBreakerOpen);
+    return WouldHeal(policy, std::move(state), now, reason, Hold::kBreakerOpen);
   }
   if (policy.breaker.max_heals > 0 &&
       HealsInWindow(policy.breaker, state, now) >= policy.breaker.max_heals) {
     state.breaker_open = true;
-    Step step = WouldHeal(policy, std::move(state), now, reason,
-                          Hold::kBreakerOpen);
+    Step step =
+        WouldHeal(policy, std::move(state), now, reason, Hold::kBreakerOpen);
     step.decision.breaker_tripped = true;
     return step;
   }
@@ -181,8 +180,9 @@ Step Decide(const HealPolicy& policy, const HealState& state,
             const Observation& observation) {
   const TimePoint now = observation.time;
   if (now < state.grace_until) {
-    return {state, {Action::kNone, HealReason::kNone, Hold::kGrace,
-                    state.grace_until, false}};
+    return {state,
+            {Action::kNone, HealReason::kNone, Hold::kGrace, state.grace_until,
+             false}};
   }
 
   HealState next = Record(policy, state, observation);
@@ -218,33 +218,48 @@ HealState ResetBreaker(HealState state) {
 
 std::string_view ToString(Action action) {
   switch (action) {
-    case Action::kNone: return "none";
-    case Action::kWouldHeal: return "would_heal";
-    case Action::kHeal: return "heal";
+    case Action::kNone:
+      return "none";
+    case Action::kWouldHeal:
+      return "would_heal";
+    case Action::kHeal:
+      return "heal";
   }
   return "?";
 }
 
 std::string_view ToString(HealReason reason) {
   switch (reason) {
-    case HealReason::kNone: return "none";
-    case HealReason::kThreshold: return "threshold";
-    case HealReason::kUnresponsive: return "unresponsive";
-    case HealReason::kInvalidReading: return "invalid_reading";
-    case HealReason::kForced: return "forced";
+    case HealReason::kNone:
+      return "none";
+    case HealReason::kThreshold:
+      return "threshold";
+    case HealReason::kUnresponsive:
+      return "unresponsive";
+    case HealReason::kInvalidReading:
+      return "invalid_reading";
+    case HealReason::kForced:
+      return "forced";
   }
   return "?";
 }
 
 std::string_view ToString(Hold hold) {
   switch (hold) {
-    case Hold::kNone: return "none";
-    case Hold::kGrace: return "grace";
-    case Hold::kCooldown: return "cooldown";
-    case Hold::kBackoff: return "backoff";
-    case Hold::kBreakerOpen: return "breaker_open";
-    case Hold::kDryRun: return "dry_run";
-    case Hold::kPaused: return "paused";
+    case Hold::kNone:
+      return "none";
+    case Hold::kGrace:
+      return "grace";
+    case Hold::kCooldown:
+      return "cooldown";
+    case Hold::kBackoff:
+      return "backoff";
+    case Hold::kBreakerOpen:
+      return "breaker_open";
+    case Hold::kDryRun:
+      return "dry_run";
+    case Hold::kPaused:
+      return "paused";
   }
   return "?";
 }

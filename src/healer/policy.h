@@ -55,6 +55,10 @@ struct BreakerPolicy {
   Duration window = 1h;
 };
 
+// TODO: a stuck sensor (the simulator's sensor_stuck fault) keeps reading
+// healthy and is never healed; a stale-reading rule (N identical readings in
+// a row) would catch it, but replayed series repeat values legitimately, so
+// it needs its own per-target setting.
 struct HealPolicy {
   // A reading breaches when its failure probability is above `threshold`.
   double threshold = 0.9;
@@ -89,7 +93,7 @@ struct Observation {
 // Everything the decision remembers between polls. Plain data, persisted by
 // the controller so that backoff and the breaker survive a restart.
 struct HealState {
-  int above_count = 0;                 // Breaching readings in a row.
+  int above_count = 0;  // Breaching readings in a row.
   std::optional<TimePoint> above_since;
   int unscored_count = 0;              // Polls in a row without a probability.
   int unresponsive_count = 0;          // Of those, polls with no answer.

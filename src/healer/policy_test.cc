@@ -1,10 +1,10 @@
 #include "healer/policy.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <set>
-
-#include <gtest/gtest.h>
 
 namespace heimdall::healer {
 namespace {
@@ -269,8 +269,7 @@ TEST(BackoffDelay, JitterStaysInBoundsAndFollowsTheSeed) {
         std::min(Duration(10s) * (1 << (n - 1)), Duration(5min));
     const Duration delay = BackoffDelay(policy, n, &rng);
     EXPECT_GE(delay.count(), plain.count() * 0.8 - 1) << n;
-    EXPECT_LE(delay.count(), std::min(plain.count() * 1.2 + 1, 300'000.0))
-        << n;
+    EXPECT_LE(delay.count(), std::min(plain.count() * 1.2 + 1, 300'000.0)) << n;
     EXPECT_EQ(BackoffDelay(policy, n, &again), delay);
     if (n == 1) seen.insert(delay.count());
   }

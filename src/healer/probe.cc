@@ -56,9 +56,9 @@ Reading HttpProbe::Poll(const Deployment& deployment, TimePoint now) {
   const telemetry::Sample& s = **sample;
   for (size_t i = 0; i < s.size(); ++i) {
     const double value = s.values[i];
-    reading.values[s.schema->names[i]] =
-        telemetry::IsMissing(value) ? nlohmann::json(nullptr)
-                                    : nlohmann::json(value);
+    reading.values[s.schema->names[i]] = telemetry::IsMissing(value)
+                                             ? nlohmann::json(nullptr)
+                                             : nlohmann::json(value);
   }
   Predict(deployment, &reading);
   return reading;
@@ -66,8 +66,8 @@ Reading HttpProbe::Poll(const Deployment& deployment, TimePoint now) {
 
 void HttpProbe::Predict(const Deployment& deployment, Reading* reading) {
   const std::string url = deployment.predictor_url + "/predict";
-  Result<http::ClientResponse> response = client_->PostJson(
-      url, reading->values.dump(), options_.predict_timeout);
+  Result<http::ClientResponse> response =
+      client_->PostJson(url, reading->values.dump(), options_.predict_timeout);
   if (!response.ok()) {
     reading->error = response.error().message();
     return;
@@ -82,8 +82,8 @@ void HttpProbe::Predict(const Deployment& deployment, Reading* reading) {
   }
   const nlohmann::json body =
       nlohmann::json::parse(response->body, nullptr, false);
-  const auto it = body.is_object() ? body.find("failure_probability")
-                                   : body.end();
+  const auto it =
+      body.is_object() ? body.find("failure_probability") : body.end();
   if (it == body.end() || !it->is_number() ||
       !std::isfinite(it->get<double>())) {
     reading->error = url + ": no finite failure_probability in the answer";

@@ -8,10 +8,9 @@
 #define HEIMDALL_HEALER_PROBE_H_
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "healer/clock.h"
 #include "healer/policy.h"

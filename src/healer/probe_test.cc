@@ -1,10 +1,10 @@
 #include "healer/probe.h"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <mutex>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "http/server.h"
 
@@ -31,7 +31,8 @@ class FakeTarget {
     });
     http::ServerOptions options;
     options.threads = 1;
-    server_ = std::move(http::Server::Start(options, std::move(router)).value());
+    server_ =
+        std::move(http::Server::Start(options, std::move(router)).value());
     deployment_.simulator_url =
         fmt::format("http://127.0.0.1:{}", server_->port());
     deployment_.predictor_url = deployment_.simulator_url;
@@ -117,7 +118,8 @@ TEST(HttpProbe, AReadingThePredictorRefusesHasNoProbability) {
   FakeTarget target;
   target.SetTelemetry(
       200, R"({"heart_rate": null, "oxygen_level": 98, "temperature": 37})");
-  target.SetPrediction(400, R"({"error": "field 'heart_rate' must be a number"})");
+  target.SetPrediction(400,
+                       R"({"error": "field 'heart_rate' must be a number"})");
   HttpProbe probe;
   const Reading reading = probe.Poll(target.deployment(), kNow);
   EXPECT_TRUE(reading.responsive);

@@ -1,5 +1,6 @@
 // End to end: the real `heimdall up` binary with real `simulate` and
 // `serve` processes at a 100 ms poll, driven through its control API.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -7,8 +8,6 @@
 #include <fstream>
 #include <regex>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "healer/local_provider.h"
 #include "healer/process.h"
@@ -212,13 +211,12 @@ TEST_F(UpEndToEndTest, EachFaultKindIsHealedForTheRightReason) {
     }
     // The archive was written before the destroy: it saw them running.
     const nlohmann::json generations = Get("/api/generations?limit=10");
-    const auto archived = std::find_if(
-        generations.begin(), generations.end(),
-        [&](const nlohmann::json& g) { return g["id"] == old; });
+    const auto archived =
+        std::find_if(generations.begin(), generations.end(),
+                     [&](const nlohmann::json& g) { return g["id"] == old; });
     ASSERT_NE(archived, generations.end());
     EXPECT_EQ((*archived)["status"], "stopped");
-    EXPECT_EQ((*archived)["stop_reason"],
-              std::string("heal: ") + fault.reason);
+    EXPECT_EQ((*archived)["stop_reason"], std::string("heal: ") + fault.reason);
     const nlohmann::json& archive = (*archived)["archive"];
     ASSERT_EQ(archive["processes"].size(), 2u);
     for (const nlohmann::json& p : archive["processes"]) {

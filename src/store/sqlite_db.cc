@@ -1,8 +1,8 @@
 #include "store/sqlite_db.h"
 
-#include <cmath>
-
 #include <sqlite3.h>
+
+#include <cmath>
 
 namespace heimdall::store::internal {
 namespace {
@@ -152,10 +152,9 @@ Result<Query> Connection::Prepare(std::string_view sql) {
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
     sqlite3_stmt* statement = nullptr;
-    const int code = sqlite3_prepare_v3(db_, sql.data(),
-                                        static_cast<int>(sql.size()),
-                                        SQLITE_PREPARE_PERSISTENT, &statement,
-                                        nullptr);
+    const int code =
+        sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                           SQLITE_PREPARE_PERSISTENT, &statement, nullptr);
     if (code != SQLITE_OK) return MakeDbError(sql, code);
     it = statements_.emplace(std::string(sql), statement).first;
   }

@@ -37,7 +37,9 @@ class Query {
   Query& Bind(int value) { return Bind(static_cast<int64_t>(value)); }
   Query& Bind(bool value) { return Bind(static_cast<int64_t>(value ? 1 : 0)); }
   Query& Bind(std::string_view value);
-  Query& Bind(const std::string& value) { return Bind(std::string_view(value)); }
+  Query& Bind(const std::string& value) {
+    return Bind(std::string_view(value));
+  }
   Query& Bind(const char* value) { return Bind(std::string_view(value)); }
   Query& Bind(Time value);
   // nullopt and non-finite values are stored as NULL.

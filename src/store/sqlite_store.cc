@@ -1,8 +1,8 @@
 #include "store/sqlite_store.h"
 
-#include <mutex>
-
 #include <sqlite3.h>
+
+#include <mutex>
 
 #include "store/sqlite_db.h"
 
@@ -90,9 +90,8 @@ Result<nlohmann::json> ParseJson(const Connection& db, const Query& query,
   nlohmann::json value =
       nlohmann::json::parse(query.Text(column), nullptr, false);
   if (value.is_discarded()) {
-    return db.MakeDbError(fmt::format("{} {}: damaged JSON", what,
-                                      query.Int(0)),
-                          SQLITE_CORRUPT);
+    return db.MakeDbError(
+        fmt::format("{} {}: damaged JSON", what, query.Int(0)), SQLITE_CORRUPT);
   }
   return value;
 }
@@ -237,9 +236,8 @@ Result<int64_t> SqliteStore::Impl::Insert(std::string_view sql,
 
 // Binds `args` then `id` (the statement's last parameter).
 template <typename... Args>
-Status SqliteStore::Impl::UpdateOne(std::string_view sql,
-                                    std::string_view what, int64_t id,
-                                    Args&&... args) {
+Status SqliteStore::Impl::UpdateOne(std::string_view sql, std::string_view what,
+                                    int64_t id, Args&&... args) {
   Result<Query> query = db->Prepare(sql);
   if (!query.ok()) return query.error();
   (query->Bind(std::forward<Args>(args)), ...);
@@ -281,8 +279,8 @@ Status SqliteStore::Impl::Migrate() {
 
 Status SqliteStore::Impl::Configure() {
   // The first real read: a file that is not a database fails here.
-  HEIMDALL_RETURN_IF_ERROR(db->Exec(fmt::format(
-      "PRAGMA busy_timeout = {}", options.busy_timeout.count())));
+  HEIMDALL_RETURN_IF_ERROR(db->Exec(
+      fmt::format("PRAGMA busy_timeout = {}", options.busy_timeout.count())));
   HEIMDALL_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode = WAL"));
   // NORMAL is durable against a crashed process (the WAL is in the OS
   // cache); only a power loss can drop the last transactions.

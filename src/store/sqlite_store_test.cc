@@ -1,5 +1,6 @@
 #include "store/sqlite_store.h"
 
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 
@@ -7,8 +8,6 @@
 #include <fstream>
 #include <limits>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 namespace heimdall::store {
 namespace {
@@ -106,8 +105,7 @@ TEST_F(SqliteStoreTest, GenerationsRoundTrip) {
   const std::vector<Generation> all = *store->ListGenerations("default", 10);
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].id, *second);  // Newest first.
-  const std::vector<Generation> running =
-      *store->RunningGenerations("default");
+  const std::vector<Generation> running = *store->RunningGenerations("default");
   ASSERT_EQ(running.size(), 1u);
   EXPECT_EQ(running[0].id, *second);
   EXPECT_TRUE(store->RunningGenerations("other")->empty());
@@ -134,8 +132,8 @@ TEST_F(SqliteStoreTest, IncidentsKeepReadingsAndMissingProbability) {
   incident.time = kT0;
   incident.reason = "unresponsive";
   incident.action = "heal";
-  incident.readings = nlohmann::json::array(
-      {{{"responsive", false}}, {{"heart_rate", 150.5}}});
+  incident.readings =
+      nlohmann::json::array({{{"responsive", false}}, {{"heart_rate", 150.5}}});
   incident.detail = "3 polls without an answer";
   ASSERT_TRUE(store->AddIncident(incident).ok());
   incident.reason = "threshold";

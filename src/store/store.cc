@@ -4,11 +4,16 @@ namespace heimdall::store {
 
 std::string_view ToString(GenerationStatus status) {
   switch (status) {
-    case GenerationStatus::kBuilding: return "building";
-    case GenerationStatus::kLive: return "live";
-    case GenerationStatus::kDestroying: return "destroying";
-    case GenerationStatus::kStopped: return "stopped";
-    case GenerationStatus::kFailed: return "failed";
+    case GenerationStatus::kBuilding:
+      return "building";
+    case GenerationStatus::kLive:
+      return "live";
+    case GenerationStatus::kDestroying:
+      return "destroying";
+    case GenerationStatus::kStopped:
+      return "stopped";
+    case GenerationStatus::kFailed:
+      return "failed";
   }
   return "?";
 }
