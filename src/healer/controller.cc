@@ -268,10 +268,10 @@ Result<int64_t> Controller::RecordIncident(const Reading& reading,
   if (!id.ok()) return id;
   ++incidents_;
   spdlog::info(
-      "incident {}: {} ({}) on generation {}, probability {}, "
-      "values {}",
-      *id, incident.reason, incident.action, incident.generation_id,
-      FormatProbability(incident.probability), reading.values.dump());
+      "incident {}: {} ({}) on generation {}, probability {}, values {}{}", *id,
+      incident.reason, incident.action, incident.generation_id,
+      FormatProbability(incident.probability), reading.values.dump(),
+      reading.timestamp.empty() ? "" : " at " + reading.timestamp);
   return id;
 }
 

@@ -24,6 +24,7 @@ nlohmann::json Reading::ToJson() const {
   if (probability && std::isfinite(*probability)) {
     json["probability"] = *probability;
   }
+  if (!timestamp.empty()) json["timestamp"] = timestamp;
   if (!error.empty()) json["error"] = error;
   return json;
 }
@@ -54,6 +55,7 @@ Reading HttpProbe::Poll(const Deployment& deployment, TimePoint now) {
     return reading;
   }
   const telemetry::Sample& s = **sample;
+  reading.timestamp = std::string(s.timestamp.view());
   for (size_t i = 0; i < s.size(); ++i) {
     const double value = s.values[i];
     reading.values[s.schema->names[i]] = telemetry::IsMissing(value)

@@ -35,6 +35,9 @@ struct Reading {
   std::optional<double> probability;
   // Telemetry values read (null where missing); {} if none were read.
   nlohmann::json values = nlohmann::json::object();
+  // The source's own time of the reading ("2013-12-10T06:25:00Z" for a
+  // replayed row), if it sent one.
+  std::string timestamp;
   // Why there is no probability; "" when there is one.
   std::string error;
   // A replayed series has no more readings.
@@ -42,7 +45,8 @@ struct Reading {
 
   Observation ToObservation() const { return {time, responsive, probability}; }
   // {"time": ms, "responsive": b, "probability": p|null, "values": {...},
-  //  "error": "..."}, for incidents and the API.
+  //  "timestamp": "...", "error": "..."} (the last two only when set), for
+  //  incidents and the API.
   nlohmann::json ToJson() const;
 };
 

@@ -82,6 +82,18 @@ TEST(HttpProbe, ReadsTelemetryAndScoresIt) {
   const nlohmann::json sent = nlohmann::json::parse(target.last_predict_body());
   EXPECT_EQ(sent["oxygen_level"], 98.5);
   EXPECT_EQ(reading.ToJson()["probability"], 0.12);
+  EXPECT_FALSE(reading.ToJson().contains("timestamp"));
+}
+
+TEST(HttpProbe, KeepsTheSourcesOwnTimestamp) {
+  FakeTarget target;
+  target.SetTelemetry(
+      200, R"({"value": 52.4, "timestamp": "2013-12-10T04:10:00Z"})");
+  HttpProbe probe;
+  const Reading reading = probe.Poll(target.deployment(), kNow);
+  EXPECT_EQ(reading.timestamp, "2013-12-10T04:10:00Z");
+  EXPECT_EQ(reading.ToJson()["timestamp"], "2013-12-10T04:10:00Z");
+  EXPECT_EQ(reading.values["value"], 52.4);
 }
 
 TEST(HttpProbe, ASilentSimulatorIsUnresponsive) {
