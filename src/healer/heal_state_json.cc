@@ -85,6 +85,7 @@ nlohmann::json ToJson(const HealState& s) {
           {"grace_until", Ms(s.grace_until)},
           {"not_before", Ms(s.not_before)},
           {"not_before_is_backoff", s.not_before_is_backoff},
+          {"quiet_until", Ms(s.quiet_until)},
           {"last_trouble", Ms(s.last_trouble)},
           {"consecutive_heals", s.consecutive_heals},
           {"recent_heals", recent},
@@ -111,6 +112,10 @@ Result<HealState> HealStateFromJson(const nlohmann::json& json) {
   s.grace_until = read.Time("grace_until");
   s.not_before = read.Time("not_before");
   s.not_before_is_backoff = read.Get<bool>("not_before_is_backoff");
+  if (const nlohmann::json* quiet = read.Find("quiet_until");
+      quiet != nullptr && quiet->is_number_integer()) {
+    s.quiet_until = FromMs(quiet->get<int64_t>());  // Optional: added later.
+  }
   s.last_trouble = read.Time("last_trouble");
   s.consecutive_heals = read.Get<int>("consecutive_heals");
   s.breaker_open = read.Get<bool>("breaker_open");

@@ -2,7 +2,8 @@
 //
 //   {"version": 1, "above_count": 0, "above_since": null | ms,
 //    "unscored_count": 0, "unresponsive_count": 0, "grace_until": ms,
-//    "not_before": ms, "not_before_is_backoff": false, "last_trouble": ms,
+//    "not_before": ms, "not_before_is_backoff": false, "quiet_until": ms,
+//    "last_trouble": ms,
 //    "consecutive_heals": 0, "recent_heals": [ms, ...],
 //    "breaker_open": false, "paused": false, "rng": "<decimal u64>"}
 //

@@ -15,6 +15,7 @@ TEST(HealStateJson, RoundTripsEveryField) {
   state.grace_until = t + std::chrono::seconds(45);
   state.not_before = t + std::chrono::seconds(20);
   state.not_before_is_backoff = true;
+  state.quiet_until = t + std::chrono::seconds(30);
   state.last_trouble = t;
   state.consecutive_heals = 3;
   state.recent_heals = {t - std::chrono::minutes(2), t};

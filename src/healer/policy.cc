@@ -76,13 +76,22 @@ int HealsInWindow(const BreakerPolicy& breaker, const HealState& state,
 }
 
 // A breach that is reported, not acted on. Repeats are spaced by the
-// cooldown so a lasting breach does not flood the incident log.
+// cooldown (at least backoff.base) so a lasting breach does not flood the
+// incident log; a real heal after a resume or a reset is not held by this.
 Step WouldHeal(const HealPolicy& policy, HealState state, TimePoint now,
                HealReason reason, Hold hold) {
   state = ForgetReadings(std::move(state));
-  state.not_before = now + policy.cooldown;
-  state.not_before_is_backoff = false;
+  state.quiet_until = now + std::max(policy.cooldown, policy.backoff.base);
   return {std::move(state), {Action::kWouldHeal, reason, hold, {}, false}};
+}
+
+// Why this breach would only be reported, if it would.
+std::optional<Hold> ReportOnly(const HealPolicy& policy,
+                               const HealState& state) {
+  if (state.paused) return Hold::kPaused;
+  if (policy.dry_run) return Hold::kDryRun;
+  if (state.breaker_open) return Hold::kBreakerOpen;
+  return std::nullopt;
 }
 
 Step Heal(const HealPolicy& policy, HealState state, TimePoint now,
@@ -110,14 +119,12 @@ Step Act(const HealPolicy& policy, HealState state, TimePoint now,
     const TimePoint until = state.not_before;
     return {std::move(state), {Action::kNone, reason, hold, until, false}};
   }
-  if (state.paused) {
-    return WouldHeal(policy, std::move(state), now, reason, Hold::kPaused);
-  }
-  if (policy.dry_run) {
-    return WouldHeal(policy, std::move(state), now, reason, Hold::kDryRun);
-  }
-  if (state.breaker_open) {
-    return WouldHeal(policy, std::move(state), now, reason, Hold::kBreakerOpen);
+  if (const std::optional<Hold> hold = ReportOnly(policy, state)) {
+    if (now < state.quiet_until) {
+      const TimePoint until = state.quiet_until;
+      return {std::move(state), {Action::kNone, reason, *hold, until, false}};
+    }
+    return WouldHeal(policy, std::move(state), now, reason, *hold);
   }
   if (policy.breaker.max_heals > 0 &&
       HealsInWindow(policy.breaker, state, now) >= policy.breaker.max_heals) {

@@ -20,7 +20,8 @@
 //             `reset_after`;
 //   breaker   a heal that would make more than `max_heals` in `window` opens
 //             the breaker instead: no more automatic heals until it is reset;
-//   dry-run / paused / breaker open: the breach is reported as "would heal".
+//   dry-run / paused / breaker open: the breach is reported as "would heal",
+//             again at most once per cooldown (at least backoff.base).
 #ifndef HEIMDALL_HEALER_POLICY_H_
 #define HEIMDALL_HEALER_POLICY_H_
 
@@ -100,6 +101,7 @@ struct HealState {
   TimePoint grace_until{};             // Readings before this are ignored.
   TimePoint not_before{};              // No heal before this...
   bool not_before_is_backoff = false;  // ...because of backoff (else cooldown).
+  TimePoint quiet_until{};             // No "would heal" before this.
   TimePoint last_trouble{};            // Last breach-ish poll or heal.
   int consecutive_heals = 0;           // Heals since the last stable period.
   std::vector<TimePoint> recent_heals;  // Automatic heals, oldest first.
@@ -135,7 +137,9 @@ struct Decision {
   Action action = Action::kNone;
   HealReason reason = HealReason::kNone;  // Set whenever a breach holds.
   Hold hold = Hold::kNone;
-  TimePoint hold_until{};        // For kCooldown and kBackoff.
+  // When the hold ends: for kCooldown and kBackoff, and for the report-only
+  // holds while a repeated "would heal" is being held back.
+  TimePoint hold_until{};
   bool breaker_tripped = false;  // This step opened the breaker.
 };
 

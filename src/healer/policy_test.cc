@@ -421,6 +421,22 @@ TEST(Decide, PausedReportsWouldHeal) {
   EXPECT_EQ(Breach(driver).action, Action::kHeal);
 }
 
+TEST(Decide, RepeatedWouldHealIsQuietButResumeHealsAtOnce) {
+  HealPolicy policy = NoGracePolicy();  // Cooldown 0, backoff base 10 s.
+  Driver driver(policy);
+  driver.state().paused = true;
+  ASSERT_EQ(Breach(driver).action, Action::kWouldHeal);
+  const TimePoint reported = driver.now();
+  driver.Advance(1s);
+  const Decision quiet = Breach(driver);
+  EXPECT_EQ(quiet.action, Action::kNone);
+  EXPECT_EQ(quiet.hold, Hold::kPaused);
+  EXPECT_EQ(quiet.hold_until, reported + 10s);
+
+  driver.state().paused = false;  // Resumed: the quiet time does not apply.
+  EXPECT_EQ(driver.Poll(0.99).action, Action::kHeal);
+}
+
 TEST(OnForcedHeal, DoesNotCountTowardBackoffOrBreaker) {
   HealPolicy policy = NoGracePolicy();
   policy.breaker.max_heals = 1;
