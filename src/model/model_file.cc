@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 namespace heimdall::model {
@@ -23,8 +24,9 @@ json ScalerToJson(const std::optional<Scaler>& scaler) {
   return {{"mean", scaler->mean}, {"scale", scaler->scale}};
 }
 
-json SummaryToJson(const TrainingSummary& s) {
+json SummaryToJson(const TrainingSummary& s, size_t support_vectors) {
   return {{"rows", s.rows},
+          {"support_vectors", support_vectors},
           {"source", s.source},
           {"trained_at", s.trained_at},
           {"decision_min", s.decision_min},
@@ -48,7 +50,7 @@ json HeadToJson(const Model& model) {
           {"offset", p.offset},
           {"probability",
            {{"mapping", MappingName(p.mapping)}, {"scale", p.mapping_scale}}},
-          {"training", SummaryToJson(p.summary)}};
+          {"training", SummaryToJson(p.summary, p.coefficients.size())}};
 }
 
 // One support vector per line, its coefficient on the line after the
@@ -92,6 +94,16 @@ class Reader {
     const double number = value->get<double>();
     if (!std::isfinite(number)) return Fail0("'{}' is not finite", key);
     return number;
+  }
+
+  // A whole number >= 0.
+  size_t Count(const json& object, const char* key, const char* where) {
+    const double number = Number(object, key, where);
+    if (!error_ &&
+        (number < 0 || number != std::floor(number) || number > 1e15)) {
+      Fail("'{}' is not a count", key);
+    }
+    return error_ ? 0 : static_cast<size_t>(number);
   }
 
   std::string Text(const json& object, const char* key, const char* where) {
@@ -224,11 +236,7 @@ void ReadSummary(Reader& r, const json& doc, TrainingSummary* s) {
   s->nu = r.Number(doc, "nu", "the document");
   const json* t = r.Field(doc, "training", "the document");
   if (t == nullptr) return;
-  const double rows = r.Number(*t, "rows", "'training'");
-  if (!r.error() && (rows < 0 || rows != std::floor(rows))) {
-    r.Fail("'rows' is not a whole number");
-  }
-  s->rows = static_cast<size_t>(rows);
+  s->rows = r.Count(*t, "rows", "'training'");
   s->source = r.Text(*t, "source", "'training'");
   s->trained_at = r.Text(*t, "trained_at", "'training'");
   s->decision_min = r.Number(*t, "decision_min", "'training'");
@@ -236,6 +244,18 @@ void ReadSummary(Reader& r, const json& doc, TrainingSummary* s) {
   s->decision_max = r.Number(*t, "decision_max", "'training'");
   s->decision_stddev = r.Number(*t, "decision_stddev", "'training'");
   s->outlier_fraction = r.Number(*t, "outlier_fraction", "'training'");
+}
+
+// The training summary repeats the support-vector count: a file cut or
+// edited in its bulk part cannot pass for a smaller model.
+void CheckSupportVectorCount(Reader& r, const json& doc, size_t count) {
+  const json* t = r.Field(doc, "training", "the document");
+  if (t == nullptr) return;
+  const size_t stated = r.Count(*t, "support_vectors", "'training'");
+  if (!r.error() && stated != count) {
+    r.Fail("the training summary says {} support vectors, the file has {}",
+           stated, count);
+  }
 }
 
 Result<ModelParams> ReadParams(const json& doc) {
@@ -253,14 +273,34 @@ Result<ModelParams> ReadParams(const json& doc) {
   ReadProbability(r, doc, &p);
   ReadSupportVectors(r, doc, &p);
   ReadSummary(r, doc, &p.summary);
+  CheckSupportVectorCount(r, doc, p.coefficients.size());
   if (r.error()) return *r.error();
   return p;
 }
 
+// Parses `text`, refusing a key repeated within one object: nlohmann would
+// keep the last silently, and other readers might keep the first.
 Result<json> Parse(std::string_view text) {
+  std::vector<std::set<std::string>> open_objects;
+  std::optional<std::string> repeated;
+  const auto check = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) {
+      open_objects.emplace_back();
+    } else if (event == json::parse_event_t::object_end &&
+               !open_objects.empty()) {
+      open_objects.pop_back();
+    } else if (event == json::parse_event_t::key && !open_objects.empty() &&
+               !open_objects.back().insert(parsed.get<std::string>()).second &&
+               !repeated) {
+      repeated = parsed.get<std::string>();
+    }
+    return true;
+  };
   // nlohmann reports syntax errors by exception; it stops here.
   try {
-    return json::parse(text);
+    json doc = json::parse(text, check);
+    if (repeated) return MakeError("key '{}' appears twice", *repeated);
+    return doc;
   } catch (const json::exception& e) {
     return MakeError("not a valid JSON document ({})", e.what());
   }

@@ -195,6 +195,22 @@ TEST_F(ModelFileTest, RejectsNonNumbersAndNonFiniteNumbers) {
   ASSERT_FALSE(model.ok());
 }
 
+TEST_F(ModelFileTest, RejectsRepeatedKeys) {
+  std::string text = ModelToJson(TrainedModel());
+  const size_t at = text.find(" \"offset\": ");
+  text.insert(at, " \"offset\": 1e-3,\n");
+  Result<Model> model = LoadModel(Write("twice.json", text));
+  ASSERT_FALSE(model.ok());
+  EXPECT_NE(model.error().message().find("key 'offset' appears twice"),
+            std::string::npos)
+      << model.error().message();
+
+  // "scale" is a key of both "scaler" and "probability": that is fine.
+  text = ModelToJson(TrainedModel());
+  ASSERT_NE(text.find("\"scale\""), text.rfind("\"scale\""));
+  EXPECT_TRUE(LoadModel(Write("ok.json", text)).ok());
+}
+
 TEST_F(ModelFileTest, AnUntouchedDocumentLoads) {
   EXPECT_EQ(LoadEdited([](json&) {}), "loaded");
 }
