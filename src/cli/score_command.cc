@@ -1,4 +1,7 @@
 // heimdall score: score every row of a CSV file with a model file.
+//
+// Rows are streamed in chunks, so a bad line late in a file stops the run
+// (exit 1, naming the line) after the rows before it have been written.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 

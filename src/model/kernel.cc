@@ -118,7 +118,10 @@ void KernelSumBatch(const KernelView& kernel, const double* rows, size_t n,
     case 4:
       return SumBatch<4>(kernel, rows, n, out);
     default:
-      // Wider models are rare; score them one reading at a time.
+      // TODO: models with more than 4 features score one reading at a time
+      // here, vectorised only across support vectors; a SumBlock over a
+      // runtime feature count with a heap scratch block would vectorise
+      // them across readings too.
       for (size_t i = 0; i < n; ++i) {
         out[i] = SumOne<0>(kernel, rows + i * kernel.features);
       }
