@@ -24,6 +24,7 @@ struct MonitorFlags {
   std::string grace = "45s";
   std::string timeout = "2s";
   std::string max_duration;
+  std::string stale_after = "0s";
 };
 
 Result<healer::MonitorOptions> MakeOptions(const MonitorFlags& flags) {
@@ -32,9 +33,12 @@ Result<healer::MonitorOptions> MakeOptions(const MonitorFlags& flags) {
   options.policy.sustained_count = flags.sustained;
   options.policy.unresponsive_polls = flags.unresponsive_polls;
   const std::pair<const char*, const std::string*> durations[] = {
-      {"--interval", &flags.interval}, {"--grace", &flags.grace}};
-  healer::Duration* targets[] = {&options.interval, &options.policy.grace};
-  for (size_t i = 0; i < 2; ++i) {
+      {"--interval", &flags.interval},
+      {"--grace", &flags.grace},
+      {"--stale-after", &flags.stale_after}};
+  healer::Duration* targets[] = {&options.interval, &options.policy.grace,
+                                 &options.policy.stale_after};
+  for (size_t i = 0; i < std::size(targets); ++i) {
     Result<healer::Duration> d = healer::ParseDuration(*durations[i].second);
     if (!d.ok()) return d.error().Annotate(durations[i].first);
     *targets[i] = *d;
@@ -93,7 +97,8 @@ Command AddMonitorCommand(CLI::App& root) {
       "Poll a target until failure is predicted, then exit with a code per "
       "reason.\nExit codes: 0 time limit reached without a breach (only with "
       "--max-duration); 1 error; 3 threshold breached; 4 unresponsive; 5 "
-      "answers without a valid probability; 6 telemetry ended (replay). "
+      "answers without a valid probability; 6 telemetry ended (replay); 7 "
+      "readings stopped changing (only with --stale-after). "
       "Other non-zero codes are usage errors.");
   app->add_option("--server", flags->server,
                   "Host of the simulator and the predictor")
@@ -112,6 +117,9 @@ Command AddMonitorCommand(CLI::App& root) {
   app->add_option("--grace", flags->grace,
                   "Readings ignored this long after start");
   app->add_option("--timeout", flags->timeout, "Deadline of each request");
+  app->add_option("--stale-after", flags->stale_after,
+                  "Exit 7 if the readings do not change for this long "
+                  "(a stuck sensor); 0s: never");
   app->add_option("--max-duration", flags->max_duration,
                   "Stop with exit 0 after this long without a breach");
   return {app, [flags]() { return RunMonitorCommand(*flags); }};

@@ -98,6 +98,7 @@ std::map<std::string, Setter> Settings(UpConfig& c) {
       {"policy.sustained_count", Integer(&p.sustained_count)},
       {"policy.sustained_for", DurationSetting(&p.sustained_for)},
       {"policy.unresponsive_polls", Integer(&p.unresponsive_polls)},
+      {"policy.stale_after", DurationSetting(&p.stale_after)},
       {"policy.grace", DurationSetting(&p.grace)},
       {"policy.cooldown", DurationSetting(&p.cooldown)},
       {"policy.backoff.base", DurationSetting(&p.backoff.base)},

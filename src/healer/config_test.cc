@@ -52,6 +52,7 @@ dry_run = true
 threshold = 0.8
 sustained_count = 3
 grace = "2s"
+stale_after = "1m"
 [policy.backoff]
 base = "1s"
 max = "30s"
@@ -76,6 +77,7 @@ max_samples = 500
   EXPECT_DOUBLE_EQ(config->controller.policy.threshold, 0.8);
   EXPECT_EQ(config->controller.policy.sustained_count, 3);
   EXPECT_EQ(config->controller.policy.grace, 2s);
+  EXPECT_EQ(config->controller.policy.stale_after, 1min);
   EXPECT_EQ(config->controller.policy.backoff.max, 30s);
   EXPECT_EQ(config->controller.policy.breaker.max_heals, 7);
   EXPECT_EQ(config->controller.policy.breaker.window, 10min);

@@ -91,7 +91,10 @@ class Controller {
   // the target are readings, and those of the provider are retried.
   Status Step();
   // Start(), then Step() every interval until Stop() or the end of a
-  // replay; then destroys the live generation.
+  // replay; then destroys the live generation. A store error ends the loop
+  // at once and is returned; the generation is left running (the store can
+  // no longer record what would be done to it) for the next Start() to
+  // adopt or clean up.
   Status Run();
   void Stop();
 

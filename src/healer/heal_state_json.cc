@@ -71,6 +71,24 @@ Status ReadRng(const nlohmann::json& json, uint64_t* out) {
   return Status::Ok();
 }
 
+// Optional fields (added after version 1 was first written): absent or
+// malformed means "no fingerprint yet", which only restarts a stale timer.
+void ReadFingerprint(const nlohmann::json& json, HealState* s) {
+  const auto print = json.find("fingerprint");
+  const auto since = json.find("fingerprint_since");
+  if (print == json.end() || !print->is_string() || since == json.end() ||
+      !since->is_number_integer()) {
+    return;
+  }
+  uint64_t value = 0;
+  const std::string text = print->get<std::string>();
+  const auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return;
+  s->fingerprint = value;
+  s->fingerprint_since = FromMs(since->get<int64_t>());
+}
+
 }  // namespace
 
 nlohmann::json ToJson(const HealState& s) {
@@ -82,6 +100,12 @@ nlohmann::json ToJson(const HealState& s) {
                                         : nlohmann::json(nullptr)},
           {"unscored_count", s.unscored_count},
           {"unresponsive_count", s.unresponsive_count},
+          {"fingerprint", s.fingerprint
+                              ? nlohmann::json(std::to_string(*s.fingerprint))
+                              : nlohmann::json(nullptr)},
+          {"fingerprint_since", s.fingerprint_since
+                                    ? nlohmann::json(Ms(*s.fingerprint_since))
+                                    : nlohmann::json(nullptr)},
           {"grace_until", Ms(s.grace_until)},
           {"not_before", Ms(s.not_before)},
           {"not_before_is_backoff", s.not_before_is_backoff},
@@ -124,6 +148,7 @@ Result<HealState> HealStateFromJson(const nlohmann::json& json) {
 
   HEIMDALL_RETURN_IF_ERROR(ReadRecentHeals(json, &s.recent_heals));
   HEIMDALL_RETURN_IF_ERROR(ReadRng(json, &s.rng));
+  ReadFingerprint(json, &s);
   return s;
 }
 

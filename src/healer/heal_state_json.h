@@ -1,7 +1,9 @@
 // HealState as JSON, so backoff, the breaker and pause survive a restart.
 //
 //   {"version": 1, "above_count": 0, "above_since": null | ms,
-//    "unscored_count": 0, "unresponsive_count": 0, "grace_until": ms,
+//    "unscored_count": 0, "unresponsive_count": 0,
+//    "fingerprint": null | "<decimal u64>", "fingerprint_since": null | ms,
+//    "grace_until": ms,
 //    "not_before": ms, "not_before_is_backoff": false, "quiet_until": ms,
 //    "last_trouble": ms,
 //    "consecutive_heals": 0, "recent_heals": [ms, ...],

@@ -12,6 +12,8 @@ TEST(HealStateJson, RoundTripsEveryField) {
   state.above_since = t;
   state.unscored_count = 1;
   state.unresponsive_count = 1;
+  state.fingerprint = 0xfedcba9876543211u;
+  state.fingerprint_since = t - std::chrono::seconds(3);
   state.grace_until = t + std::chrono::seconds(45);
   state.not_before = t + std::chrono::seconds(20);
   state.not_before_is_backoff = true;

@@ -9,6 +9,8 @@ MonitorVerdict VerdictFor(HealReason reason) {
       return MonitorVerdict::kUnresponsive;
     case HealReason::kInvalidReading:
       return MonitorVerdict::kInvalidReading;
+    case HealReason::kStaleReading:
+      return MonitorVerdict::kStaleReading;
     default:
       return MonitorVerdict::kThreshold;
   }
@@ -36,6 +38,8 @@ int ExitCode(MonitorVerdict verdict) {
       return 5;
     case MonitorVerdict::kEnded:
       return 6;
+    case MonitorVerdict::kStaleReading:
+      return 7;
   }
   return 1;
 }
@@ -52,6 +56,8 @@ std::string_view ToString(MonitorVerdict verdict) {
       return "no valid probability";
     case MonitorVerdict::kEnded:
       return "telemetry ended";
+    case MonitorVerdict::kStaleReading:
+      return "readings stopped changing";
   }
   return "?";
 }

@@ -31,6 +31,7 @@ enum class MonitorVerdict {
   kUnresponsive,    // 4: the target stopped answering.
   kInvalidReading,  // 5: answers without a valid probability.
   kEnded,           // 6: the telemetry ended (a replay ran out).
+  kStaleReading,    // 7: the readings stopped changing (stale_after).
 };
 int ExitCode(MonitorVerdict verdict);
 std::string_view ToString(MonitorVerdict verdict);

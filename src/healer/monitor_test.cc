@@ -33,6 +33,7 @@ TEST_F(MonitorTest, ExitCodesAreTheDocumentedOnes) {
   EXPECT_EQ(ExitCode(MonitorVerdict::kUnresponsive), 4);
   EXPECT_EQ(ExitCode(MonitorVerdict::kInvalidReading), 5);
   EXPECT_EQ(ExitCode(MonitorVerdict::kEnded), 6);
+  EXPECT_EQ(ExitCode(MonitorVerdict::kStaleReading), 7);
 }
 
 TEST_F(MonitorTest, ThresholdBreachStopsAfterTwoReadings) {
@@ -70,6 +71,13 @@ TEST_F(MonitorTest, GraceIgnoresTheFirstReadings) {
   const MonitorOutcome outcome = Run();
   EXPECT_EQ(outcome.verdict, MonitorVerdict::kThreshold);
   EXPECT_EQ(outcome.polls, 11);  // 0..40 s ignored; breach at 45 and 50 s.
+}
+
+TEST_F(MonitorTest, FrozenReadingsAreStaleWhenAsked) {
+  options_.policy.stale_after = 30s;  // The fake always reads the same.
+  const MonitorOutcome outcome = Run();
+  EXPECT_EQ(outcome.verdict, MonitorVerdict::kStaleReading);
+  EXPECT_EQ(outcome.polls, 7);  // 0 .. 30 s.
 }
 
 TEST_F(MonitorTest, AnEndedReplayStopsTheWatch) {

@@ -29,12 +29,24 @@ HealState ForgetReadings(HealState state) {
   state.above_since.reset();
   state.unscored_count = 0;
   state.unresponsive_count = 0;
+  state.fingerprint.reset();
+  state.fingerprint_since.reset();
   return state;
+}
+
+// Tracks how long the values have stayed exactly the same.
+void RecordFingerprint(HealState& state, const Observation& observation) {
+  if (!observation.values_fingerprint) return;  // Nothing read: no change.
+  if (state.fingerprint != observation.values_fingerprint) {
+    state.fingerprint = observation.values_fingerprint;
+    state.fingerprint_since = observation.time;
+  }
 }
 
 // Folds one poll into the streak counters.
 HealState Record(const HealPolicy& policy, HealState state,
                  const Observation& observation) {
+  RecordFingerprint(state, observation);
   if (!IsValid(observation)) {
     ++state.unscored_count;
     if (!observation.responsive) ++state.unresponsive_count;
@@ -63,6 +75,10 @@ HealReason Breach(const HealPolicy& policy, const HealState& state,
   if (state.unscored_count >= policy.unresponsive_polls) {
     return state.unresponsive_count > 0 ? HealReason::kUnresponsive
                                         : HealReason::kInvalidReading;
+  }
+  if (policy.stale_after > 0s && state.fingerprint_since &&
+      now - *state.fingerprint_since >= policy.stale_after) {
+    return HealReason::kStaleReading;
   }
   return HealReason::kNone;
 }
@@ -152,6 +168,7 @@ Status Validate(const HealPolicy& policy) {
   }
   const std::pair<const char*, Duration> durations[] = {
       {"sustained_for", policy.sustained_for},
+      {"stale_after", policy.stale_after},
       {"grace", policy.grace},
       {"cooldown", policy.cooldown},
       {"backoff.reset_after", policy.backoff.reset_after},
@@ -245,6 +262,8 @@ std::string_view ToString(HealReason reason) {
       return "unresponsive";
     case HealReason::kInvalidReading:
       return "invalid_reading";
+    case HealReason::kStaleReading:
+      return "stale_reading";
     case HealReason::kForced:
       return "forced";
   }

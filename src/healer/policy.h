@@ -56,10 +56,6 @@ struct BreakerPolicy {
   Duration window = 1h;
 };
 
-// TODO: a stuck sensor (the simulator's sensor_stuck fault) keeps reading
-// healthy and is never healed; a stale-reading rule (N identical readings in
-// a row) would catch it, but replayed series repeat values legitimately, so
-// it needs its own per-target setting.
 struct HealPolicy {
   // A reading breaches when its failure probability is above `threshold`.
   double threshold = 0.9;
@@ -70,6 +66,11 @@ struct HealPolicy {
   Duration sustained_for = 0s;
   // Polls in a row without a valid probability that make a breach.
   int unresponsive_polls = 3;
+  // Telemetry values that stay exactly the same for this long make a breach
+  // ("stale_reading": a stuck sensor reads healthy forever). 0 disables it.
+  // Set it above the source's sample period: a replayed file with 5-minute
+  // rows legitimately repeats for 5 minutes.
+  Duration stale_after = 0s;
   Duration grace = 45s;
   Duration cooldown = 30s;
   BackoffPolicy backoff;
@@ -89,6 +90,9 @@ struct Observation {
   bool responsive = true;
   // The predictor's failure probability; nullopt or non-finite = none.
   std::optional<double> probability;
+  // Identifies the telemetry values read (equal values, equal print); nullopt
+  // when none were read.
+  std::optional<uint64_t> values_fingerprint = std::nullopt;
 };
 
 // Everything the decision remembers between polls. Plain data, persisted by
@@ -96,8 +100,10 @@ struct Observation {
 struct HealState {
   int above_count = 0;  // Breaching readings in a row.
   std::optional<TimePoint> above_since;
-  int unscored_count = 0;              // Polls in a row without a probability.
-  int unresponsive_count = 0;          // Of those, polls with no answer.
+  int unscored_count = 0;               // Polls in a row without a probability.
+  int unresponsive_count = 0;           // Of those, polls with no answer.
+  std::optional<uint64_t> fingerprint;  // The latest values read...
+  std::optional<TimePoint> fingerprint_since;  // ...unchanged since then.
   TimePoint grace_until{};             // Readings before this are ignored.
   TimePoint not_before{};              // No heal before this...
   bool not_before_is_backoff = false;  // ...because of backoff (else cooldown).
@@ -119,6 +125,7 @@ enum class HealReason {
   kThreshold,       // Probability above threshold, sustained.
   kUnresponsive,    // Polls without a valid probability, some unanswered.
   kInvalidReading,  // Polls answered, but with no finite probability.
+  kStaleReading,    // The same values for stale_after.
   kForced,          // An operator asked for it.
 };
 

@@ -195,6 +195,43 @@ TEST(Decide, AnsweredWithoutProbabilityMixedWithSilenceIsUnresponsive) {
   EXPECT_EQ(decision.reason, HealReason::kUnresponsive);
 }
 
+// Polls with the given values' fingerprint and a healthy probability.
+Decision PollValues(Driver& driver, uint64_t fingerprint) {
+  Observation observation{driver.now(), true, 0.1, fingerprint};
+  const Step step = Decide(driver.policy(), driver.state(), observation);
+  driver.state() = step.state;
+  return step.decision;
+}
+
+TEST(Decide, ValuesThatStopChangingAreStaleAfterTheSetTime) {
+  HealPolicy policy = NoGracePolicy();
+  policy.stale_after = 10s;
+  Driver driver(policy);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(PollValues(driver, 7).action, Action::kNone) << i;
+    driver.Advance(1s);
+  }
+  const Decision decision = PollValues(driver, 7);  // 10 s unchanged.
+  EXPECT_EQ(decision.action, Action::kHeal);
+  EXPECT_EQ(decision.reason, HealReason::kStaleReading);
+}
+
+TEST(Decide, ChangingOrMissingValuesAreNotStale) {
+  HealPolicy policy = NoGracePolicy();
+  policy.stale_after = 10s;
+  Driver driver(policy);
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(PollValues(driver, 1000 + i % 3).action, Action::kNone);
+    driver.Advance(1s);
+  }
+  policy.stale_after = 0s;  // Disabled: the same values forever are fine.
+  Driver disabled(policy);
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(PollValues(disabled, 7).action, Action::kNone);
+    disabled.Advance(1s);
+  }
+}
+
 TEST(Decide, GraceIgnoresReadingsAfterABuild) {
   HealPolicy policy = NoGracePolicy();
   policy.grace = 45s;
@@ -471,6 +508,7 @@ TEST(ToString, NamesAreStable) {
   EXPECT_EQ(ToString(HealReason::kThreshold), "threshold");
   EXPECT_EQ(ToString(HealReason::kUnresponsive), "unresponsive");
   EXPECT_EQ(ToString(HealReason::kInvalidReading), "invalid_reading");
+  EXPECT_EQ(ToString(HealReason::kStaleReading), "stale_reading");
   EXPECT_EQ(ToString(Action::kWouldHeal), "would_heal");
   EXPECT_EQ(ToString(Hold::kBreakerOpen), "breaker_open");
 }

@@ -1,6 +1,7 @@
 #include "healer/probe.h"
 
 #include <cmath>
+#include <functional>
 
 #include "http/client.h"
 #include "telemetry/http_poll_source.h"
@@ -27,6 +28,14 @@ nlohmann::json Reading::ToJson() const {
   if (!timestamp.empty()) json["timestamp"] = timestamp;
   if (!error.empty()) json["error"] = error;
   return json;
+}
+
+Observation Reading::ToObservation() const {
+  Observation observation{time, responsive, probability, std::nullopt};
+  if (!values.empty()) {
+    observation.values_fingerprint = std::hash<std::string>{}(values.dump());
+  }
+  return observation;
 }
 
 HttpProbe::HttpProbe(HttpProbeOptions options)

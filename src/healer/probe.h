@@ -43,7 +43,8 @@ struct Reading {
   // A replayed series has no more readings.
   bool ended = false;
 
-  Observation ToObservation() const { return {time, responsive, probability}; }
+  // For the policy; the values' fingerprint is a hash of their JSON text.
+  Observation ToObservation() const;
   // {"time": ms, "responsive": b, "probability": p|null, "values": {...},
   //  "timestamp": "...", "error": "..."} (the last two only when set), for
   //  incidents and the API.

@@ -53,6 +53,7 @@ interval = "100ms"
 [policy]
 grace = "500ms"
 cooldown = "0s"
+stale_after = "2s"
 [policy.backoff]
 base = "100ms"
 max = "1s"
@@ -174,12 +175,13 @@ struct FaultCase {
   const char* reason;
 };
 
-TEST_F(UpEndToEndTest, EachFaultKindIsHealedForTheRightReason) {
+TEST_F(UpEndToEndTest, EveryFaultKindIsHealedForTheRightReason) {
   StartUp();
   const FaultCase cases[] = {
       {R"({"kind": "acute"})", "threshold"},
       {R"({"kind": "crash"})", "unresponsive"},
       {R"({"kind": "sensor_dropout"})", "invalid_reading"},
+      {R"({"kind": "sensor_stuck"})", "stale_reading"},
       {R"({"kind": "fever", "rate": 10})", "threshold"},
       {R"({"kind": "oxygen_leak", "rate": 100})", "threshold"},
   };

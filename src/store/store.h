@@ -102,6 +102,9 @@ struct Sample {
   nlohmann::json readings = nlohmann::json::object();
 };
 
+// TODO: generations, incidents and heal actions are kept forever (only
+// samples are bounded); a retention setting would bound the store of a
+// controller that heals for months.
 class Store {
  public:
   virtual ~Store() = default;
