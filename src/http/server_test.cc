@@ -12,6 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include <poll.h>
+#include <sys/wait.h>
+
 #include "http/test_socket.h"
 
 namespace heimdall::http {
@@ -604,6 +607,42 @@ TEST(Server, IdleTimeoutEndsARequestTrickledByteByByte) {
   }
   EXPECT_TRUE(closed);
   EXPECT_TRUE(socket.WaitForClose());
+}
+
+// heimdall up spawns processes while its control API serves. A child that
+// exists between fork and exec holds copies of every descriptor, so closing a
+// connection's socket does not take it out of the epoll set; the worker must
+// remove it itself, or traffic on it reaches a freed connection.
+TEST(Server, ConnectionClosedWhileAForkedChildHoldsItGetsNoMoreEvents) {
+  ServerOptions options;
+  options.threads = 1;
+  options.idle_timeout = std::chrono::milliseconds(50);
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  TestSocket socket(server->port());
+  ASSERT_TRUE(socket.Send(Get("/hello")));
+  ASSERT_TRUE(socket.ReadResponse());
+
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::poll(nullptr, 0, 1000);  // Hold the copies, as a spawn in flight does.
+    ::_exit(0);
+  }
+  // Let the idle timeout close the connection, then talk on it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  (void)socket.Send(Get("/hello"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+
+  for (int i = 0; i < 20; ++i) {
+    TestSocket other(server->port());
+    ASSERT_TRUE(other.Send(Get("/hello")));
+    std::optional<RawResponse> response = other.ReadResponse();
+    ASSERT_TRUE(response.has_value());
+    EXPECT_EQ(response->status, 200);
+  }
+  int status = 0;
+  EXPECT_EQ(::waitpid(child, &status, 0), child);
 }
 
 TEST(Server, PortServedByAnotherListenerIsRefused) {

@@ -194,17 +194,20 @@ void Worker::UpdateInterest(Slot* slot) {
 }
 
 void Worker::Close(Slot* slot) {
-  // Closing the descriptor also removes it from the epoll set.
+  // Closing the descriptor is not enough: epoll watches the open file, and a
+  // child between fork and exec (heimdall up spawns while serving) keeps it
+  // open, so events would keep coming for a slot that no longer exists.
+  epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, slot->connection->fd(), nullptr);
   SlotList& list = slot->lingering ? lingering_ : active_;
   list.erase(slot->position);
 }
 
 void Worker::ExpireIdle() {
   while (!active_.empty() && active_.front().deadline <= now_) {
-    active_.pop_front();
+    Close(&active_.front());
   }
   while (!lingering_.empty() && lingering_.front().deadline <= now_) {
-    lingering_.pop_front();
+    Close(&lingering_.front());
   }
 }
 
