@@ -12,14 +12,14 @@
 
 #include "cli/command.h"
 #include "common/csv.h"
-#include "evaluate/detector.h"
+#include "detect/detector.h"
+#include "detect/vitals_scorer.h"
 #include "evaluate/evaluation.h"
 #include "evaluate/labelled_series.h"
 #include "evaluate/nab_scorer.h"
 #include "evaluate/report.h"
 #include "evaluate/simulation.h"
 #include "evaluate/svg_plot.h"
-#include "evaluate/vitals_scorer.h"
 #include "healer/policy.h"
 
 namespace heimdall::cli {
@@ -113,13 +113,13 @@ Result<EvaluationOptions> MakeOptions(const EvaluateFlags& flags,
   return options;
 }
 
-Result<DetectorFactory> MakeFactory(const EvaluateFlags& flags) {
-  DetectorParams params;
+Result<detect::DetectorFactory> MakeFactory(const EvaluateFlags& flags) {
+  detect::DetectorParams params;
   for (const std::string& text : flags.params) {
     HEIMDALL_RETURN_IF_ERROR(
-        ParseDetectorParam(text, &params).Annotate("--set"));
+        detect::ParseDetectorParam(text, &params).Annotate("--set"));
   }
-  return DetectorFactory::Create(flags.detector, params);
+  return detect::DetectorFactory::Create(flags.detector, params);
 }
 
 // Scores from a NAB results directory, in corpus order.
@@ -149,15 +149,15 @@ Result<EvaluationReport> RunEvaluation(
     return EvaluateScores(corpus, std::move(*scores),
                           "results " + flags.results, options);
   }
-  Result<DetectorFactory> factory = MakeFactory(flags);
+  Result<detect::DetectorFactory> factory = MakeFactory(flags);
   if (!factory.ok()) return factory.error();
   return Evaluate(corpus, *factory, options);
 }
 
 int ListDetectors() {
-  for (const DetectorKind& kind : DetectorKinds()) {
+  for (const detect::DetectorKind& kind : detect::DetectorKinds()) {
     fmt::print("{}: {}\n", kind.name, kind.summary);
-    for (const DetectorParamInfo& param : kind.params) {
+    for (const detect::DetectorParamInfo& param : kind.params) {
       fmt::print("  {}={} ({})\n", param.name, param.default_value, param.help);
     }
   }
@@ -182,7 +182,8 @@ Result<int> RunSimulation(const EvaluateFlags& flags) {
     if (!threshold.ok()) return threshold.error().Annotate("--heal-threshold");
     options.policy.threshold = *threshold;
   }
-  Result<VitalsScorerFactory> factory = MakeVitalsScorerFactory(flags.vitals);
+  Result<detect::VitalsScorerFactory> factory =
+      detect::MakeVitalsScorerFactory(flags.vitals);
   if (!factory.ok()) return factory.error().Annotate("--vitals");
 
   Result<SimulationReport> report = Simulate(*factory, flags.vitals, options);

@@ -25,6 +25,8 @@ struct UpFlags {
   std::string state_dir;
   std::string listen;
   std::string model;
+  std::string detector;
+  std::string column;
 };
 
 // The file (or the defaults), then the flags, then HEIMDALL_TOKEN.
@@ -43,6 +45,13 @@ Result<healer::UpConfig> MakeConfig(const UpFlags& flags) {
   if (!flags.state_dir.empty()) config->state_dir = flags.state_dir;
   if (!flags.listen.empty()) config->listen = flags.listen;
   if (!flags.model.empty()) config->local.model = flags.model;
+  if (!flags.detector.empty()) {
+    config->detector.parts = detect::SplitParts(flags.detector);
+    // The file's column and parameters belonged to its detector.
+    config->detector.column.clear();
+    config->detector.params.clear();
+  }
+  if (!flags.column.empty()) config->detector.column = flags.column;
   if (const char* token = std::getenv("HEIMDALL_TOKEN"); token && *token) {
     config->token = token;
   }
@@ -97,6 +106,11 @@ Command AddUpCommand(CLI::App& root) {
   app->add_option("--model", flags->model,
                   "Model for the predictor (default: trained on the "
                   "built-in healthy set)");
+  app->add_option("--detector", flags->detector,
+                  "Parts scoring the readings: model, trend, frozen, or a "
+                  "detector kind (default trend,frozen)");
+  app->add_option("--column", flags->column,
+                  "The value a detector kind watches, e.g. value");
   return {app, [flags]() { return RunUp(*flags); }};
 }
 

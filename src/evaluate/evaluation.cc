@@ -17,8 +17,8 @@ double SecondsSince(Clock::time_point start) {
 }
 
 std::vector<double> RunDetector(const LabelledSeries& series,
-                                const DetectorFactory& factory) {
-  std::unique_ptr<Detector> detector = factory.Make();
+                                const detect::DetectorFactory& factory) {
+  std::unique_ptr<detect::Detector> detector = factory.Make();
   std::vector<double> scores(series.values.size());
   for (size_t i = 0; i < scores.size(); ++i) {
     scores[i] = detector->Push(series.timestamps[i], series.values[i]);
@@ -205,7 +205,7 @@ Result<EvaluationReport> EvaluateScores(
 }
 
 Result<EvaluationReport> Evaluate(const std::vector<LabelledSeries>& corpus,
-                                  const DetectorFactory& factory,
+                                  const detect::DetectorFactory& factory,
                                   const EvaluationOptions& options) {
   const Clock::time_point start = Clock::now();
   std::vector<std::vector<double>> scores(corpus.size());

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "evaluate/detector.h"
+#include "detect/detector.h"
 #include "evaluate/labelled_series.h"
 #include "evaluate/nab_scorer.h"
 #include "healer/policy.h"
@@ -79,7 +79,7 @@ struct EvaluationReport {
 // Runs a fresh detector from `factory` over every series. Fails only on
 // invalid options or an empty corpus.
 Result<EvaluationReport> Evaluate(const std::vector<LabelledSeries>& corpus,
-                                  const DetectorFactory& factory,
+                                  const detect::DetectorFactory& factory,
                                   const EvaluationOptions& options);
 
 // The same for scores computed elsewhere (e.g. a NAB results directory):

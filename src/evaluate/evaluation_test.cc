@@ -108,7 +108,8 @@ TEST(Evaluate, DefaultDetectorOnNabCorpus) {
   Result<std::vector<LabelledSeries>> corpus =
       ReadCorpus(std::string(kNab) + "/data", *labels);
   ASSERT_TRUE(corpus.ok());
-  Result<DetectorFactory> factory = DetectorFactory::Create("novelty");
+  Result<detect::DetectorFactory> factory =
+      detect::DetectorFactory::Create("novelty");
   ASSERT_TRUE(factory.ok());
 
   Result<EvaluationReport> report =

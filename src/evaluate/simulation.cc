@@ -30,7 +30,8 @@ bool CanGoCritical(const FaultSpec& spec) {
 class Replay {
  public:
   Replay(std::unique_ptr<Simulator> simulator,
-         std::unique_ptr<VitalsScorer> scorer, const healer::HealPolicy& policy)
+         std::unique_ptr<detect::VitalsScorer> scorer,
+         const healer::HealPolicy& policy)
       : simulator_(std::move(simulator)),
         scorer_(std::move(scorer)),
         policy_(policy) {}
@@ -56,7 +57,7 @@ class Replay {
 
  private:
   std::unique_ptr<Simulator> simulator_;
-  std::unique_ptr<VitalsScorer> scorer_;
+  std::unique_ptr<detect::VitalsScorer> scorer_;
   const healer::HealPolicy& policy_;
   healer::HealState state_;
 };
@@ -66,7 +67,8 @@ struct RunOutcome {
   std::optional<double> fault_start, first_heal, first_critical;
 };
 
-Result<Replay> MakeReplay(uint64_t seed, const VitalsScorerFactory& factory,
+Result<Replay> MakeReplay(uint64_t seed,
+                          const detect::VitalsScorerFactory& factory,
                           const SimulationOptions& options) {
   telemetry::SimulatorOptions sim;
   sim.seed = seed;
@@ -156,7 +158,7 @@ struct Outcomes {
 };
 
 // Runs every fault run and nominal day, in parallel.
-Result<Outcomes> RunAll(const VitalsScorerFactory& factory,
+Result<Outcomes> RunAll(const detect::VitalsScorerFactory& factory,
                         const std::vector<FaultSpec>& specs,
                         const SimulationOptions& options) {
   const size_t runs = static_cast<size_t>(options.runs);
@@ -206,7 +208,7 @@ std::optional<double> Median(std::vector<double> values) {
   return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
 }
 
-Result<SimulationReport> Simulate(const VitalsScorerFactory& factory,
+Result<SimulationReport> Simulate(const detect::VitalsScorerFactory& factory,
                                   std::string scorer_name,
                                   const SimulationOptions& options) {
   HEIMDALL_RETURN_IF_ERROR(CheckOptions(options));

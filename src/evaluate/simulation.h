@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "evaluate/vitals_scorer.h"
+#include "detect/vitals_scorer.h"
 #include "healer/policy.h"
 
 namespace heimdall::evaluate {
@@ -62,7 +62,7 @@ struct SimulationReport {
 };
 
 // Fails on an unknown fault name or invalid options or policy.
-Result<SimulationReport> Simulate(const VitalsScorerFactory& factory,
+Result<SimulationReport> Simulate(const detect::VitalsScorerFactory& factory,
                                   std::string scorer_name,
                                   const SimulationOptions& options);
 

@@ -5,8 +5,9 @@
 namespace heimdall::evaluate {
 namespace {
 
-VitalsScorerFactory Factory(std::string_view parts) {
-  Result<VitalsScorerFactory> factory = MakeVitalsScorerFactory(parts);
+detect::VitalsScorerFactory Factory(std::string_view parts) {
+  Result<detect::VitalsScorerFactory> factory =
+      detect::MakeVitalsScorerFactory(parts);
   EXPECT_TRUE(factory.ok()) << factory.error().message();
   return *factory;
 }

@@ -84,6 +84,22 @@ Setter TextList(std::vector<std::string>* out) {
   };
 }
 
+// A table of numbers under free names (a detector's parameters).
+Setter NumberTable(std::map<std::string, double>* out) {
+  return [out](const toml::node& node) -> Status {
+    const toml::table* table = node.as_table();
+    if (table == nullptr) return Error("expected a table of numbers");
+    std::map<std::string, double> values;
+    for (const auto& [key, item] : *table) {
+      std::optional<double> value = item.value<double>();
+      if (!value) return MakeError("{}: expected a number", key.str());
+      values[std::string(key.str())] = *value;
+    }
+    *out = std::move(values);
+    return Status::Ok();
+  };
+}
+
 // Every key the file may set, by dotted path.
 std::map<std::string, Setter> Settings(UpConfig& c) {
   HealPolicy& p = c.controller.policy;
@@ -118,6 +134,9 @@ std::map<std::string, Setter> Settings(UpConfig& c) {
       {"provider.local.replay", PathSetting(&c.replay)},
       {"probe.telemetry_timeout", DurationSetting(&c.probe.telemetry_timeout)},
       {"probe.predict_timeout", DurationSetting(&c.probe.predict_timeout)},
+      {"detector.parts", TextList(&c.detector.parts)},
+      {"detector.column", Text(&c.detector.column)},
+      {"detector.params", NumberTable(&c.detector.params)},
       {"api.listen", Text(&c.listen)},
       {"api.token", Text(&c.token)},
       {"store.path", PathSetting(&c.store)},
@@ -133,11 +152,13 @@ Status Apply(const toml::table& table, const std::string& prefix,
                                  ? std::string(key.str())
                                  : prefix + "." + std::string(key.str());
     const auto line = node.source().begin.line;
-    if (const toml::table* inner = node.as_table()) {
+    auto it = settings.find(path);
+    // A table is a group of keys, unless it is one setting itself.
+    if (const toml::table* inner = node.as_table();
+        inner != nullptr && it == settings.end()) {
       HEIMDALL_RETURN_IF_ERROR(Apply(*inner, path, settings, name));
       continue;
     }
-    auto it = settings.find(path);
     if (it == settings.end()) {
       return MakeError("{}:{}: unknown key \"{}\"", name, line, path);
     }
@@ -190,6 +211,8 @@ Status Validate(const UpConfig& config) {
                      config.provider);
   }
   if (config.max_samples < 1) return Error("store.max_samples: must be >= 1");
+  HEIMDALL_RETURN_IF_ERROR(
+      detect::Validate(config.detector).Annotate("detector"));
   for (Duration d :
        {config.probe.telemetry_timeout, config.probe.predict_timeout,
         config.local.build_timeout}) {

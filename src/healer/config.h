@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "detect/vitals_scorer.h"
 #include "healer/clock.h"
 #include "healer/controller.h"
 #include "healer/local_provider.h"
@@ -36,6 +37,8 @@ struct UpConfig {
   // A recorded series for the simulator to replay (simulate --replay).
   std::filesystem::path replay;
   HttpProbeOptions probe;
+  // What turns readings into the failure probability the policy reads.
+  detect::DetectorSpec detector;
   // The control API: "HOST:PORT"; loopback unless told otherwise.
   std::string listen = "127.0.0.1:8080";
   // Required on state-changing API calls when set. HEIMDALL_TOKEN in the

@@ -68,6 +68,11 @@ listen = "127.0.0.1:9090"
 token = "secret"
 [store]
 max_samples = 500
+[detector]
+parts = ["novelty", "frozen"]
+column = "value"
+[detector.params]
+memory = 1500
 )",
                                           "full.toml");
   ASSERT_TRUE(config.ok()) << config.error().message();
@@ -86,7 +91,19 @@ max_samples = 500
   EXPECT_EQ(config->replay, "data.csv");
   EXPECT_EQ(config->token, "secret");
   EXPECT_EQ(config->max_samples, 500);
-  EXPECT_TRUE(Validate(*config).ok());
+  EXPECT_EQ(config->detector.parts,
+            (std::vector<std::string>{"novelty", "frozen"}));
+  EXPECT_EQ(config->detector.column, "value");
+  EXPECT_EQ(config->detector.params,
+            (detect::DetectorParams{{"memory", 1500}}));
+  EXPECT_TRUE(Validate(*config).ok()) << Validate(*config).ToString();
+}
+
+TEST(ParseUpConfig, TheDefaultDetectorIsTrendAndFrozen) {
+  Result<UpConfig> config = ParseUpConfig("", "empty.toml");
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->detector.parts,
+            (std::vector<std::string>{"trend", "frozen"}));
 }
 
 TEST(ParseUpConfig, ErrorsNameTheFileLineAndKey) {
@@ -104,6 +121,10 @@ TEST(ParseUpConfig, ErrorsNameTheFileLineAndKey) {
       {"[controller]\ninterval = \"5 parsecs\"\n", "controller.interval"},
       {"[policy]\nsustained_count = 1.5\n", "expected an integer"},
       {"[policy\n", "bad.toml:1"},
+      {"[detector]\nparts = \"trend\"\n", "detector.parts: expected an array"},
+      {"[detector.params]\nmemory = \"big\"\n",
+       "detector.params: memory: expected a number"},
+      {"[detector]\nparams = 3\n", "detector.params: expected a table"},
   };
   for (const Case& c : cases) {
     Result<UpConfig> config = ParseUpConfig(c.text, "bad.toml");
@@ -124,6 +145,11 @@ TEST(Validate, RejectsOutOfRangeValues) {
   config = UpConfig{};
   config.controller.interval = 0ms;
   EXPECT_FALSE(Validate(config).ok());
+  config = UpConfig{};
+  config.detector.parts = {"novelty"};  // Without the column it watches.
+  EXPECT_NE(Validate(config).ToString().find("detector: detector 'novelty'"),
+            std::string::npos)
+      << Validate(config).ToString();
   config = UpConfig{};
   config.listen = "nowhere";
   EXPECT_NE(Validate(config).ToString().find("api.listen"), std::string::npos);

@@ -1,10 +1,12 @@
 #include "healer/probe.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
 #include "http/client.h"
 #include "telemetry/http_poll_source.h"
+#include "telemetry/sample.h"
 
 namespace heimdall::healer {
 namespace {
@@ -25,6 +27,9 @@ nlohmann::json Reading::ToJson() const {
   if (probability && std::isfinite(*probability)) {
     json["probability"] = *probability;
   }
+  if (model_probability && std::isfinite(*model_probability)) {
+    json["model_probability"] = *model_probability;
+  }
   if (!timestamp.empty()) json["timestamp"] = timestamp;
   if (!error.empty()) json["error"] = error;
   return json;
@@ -38,8 +43,17 @@ Observation Reading::ToObservation() const {
   return observation;
 }
 
-HttpProbe::HttpProbe(HttpProbeOptions options)
-    : options_(options), client_(std::make_unique<http::Client>()) {}
+Result<Scoring> MakeScoring(const detect::DetectorSpec& spec) {
+  Result<detect::VitalsScorerFactory> local =
+      detect::MakeVitalsScorerFactory(spec, detect::ModelPart::kExternal);
+  if (!local.ok()) return local.error();
+  return Scoring{spec.has("model"), std::move(*local)};
+}
+
+HttpProbe::HttpProbe(HttpProbeOptions options, Scoring scoring)
+    : options_(options),
+      scoring_(std::move(scoring)),
+      client_(std::make_unique<http::Client>()) {}
 
 HttpProbe::~HttpProbe() = default;
 
@@ -72,7 +86,32 @@ Reading HttpProbe::Poll(const Deployment& deployment, TimePoint now) {
                                              : nlohmann::json(value);
   }
   Predict(deployment, &reading);
+  if (reading.responsive) Score(deployment, s, &reading);
   return reading;
+}
+
+void HttpProbe::Score(const Deployment& deployment,
+                      const telemetry::Sample& sample, Reading* reading) {
+  std::optional<double> local;
+  if (scoring_.local) {
+    if (!scorer_ || scorer_generation_ != deployment.generation_id) {
+      scorer_ = scoring_.local();
+      scorer_generation_ = deployment.generation_id;
+    }
+    local = scorer_->Score(sample);
+  }
+  if (scoring_.use_predictor) {
+    if (!reading->model_probability) return;  // The error says why.
+    reading->probability =
+        std::max(*reading->model_probability, local.value_or(0.0));
+    return;
+  }
+  if (!local) {
+    reading->error = "no value the detector can score in the reading";
+    return;
+  }
+  reading->probability = local;
+  reading->error.clear();  // A predictor's refusal does not matter here.
 }
 
 void HttpProbe::Predict(const Deployment& deployment, Reading* reading) {
@@ -100,7 +139,7 @@ void HttpProbe::Predict(const Deployment& deployment, Reading* reading) {
     reading->error = url + ": no finite failure_probability in the answer";
     return;
   }
-  reading->probability = it->get<double>();
+  reading->model_probability = it->get<double>();
 }
 
 }  // namespace heimdall::healer

@@ -163,5 +163,106 @@ TEST(HttpProbe, AnEndedReplayIsReported) {
   EXPECT_FALSE(reading.probability.has_value());
 }
 
+Scoring ScoringOf(std::vector<std::string> parts) {
+  detect::DetectorSpec spec;
+  spec.parts = std::move(parts);
+  Result<Scoring> scoring = MakeScoring(spec);
+  EXPECT_TRUE(scoring.ok()) << scoring.error().message();
+  return std::move(*scoring);
+}
+
+// Vitals that never change, at source time `t`: a stuck sensor after 60 s.
+std::string StuckAt(int t) {
+  return fmt::format(R"({{"time": {}, "heart_rate": 80, "oxygen_level": 98.5, )"
+                     R"("temperature": 36.9}})",
+                     t);
+}
+
+TEST(HttpProbe, LocalScorersDecideAndThePredictorsAnswerIsKept) {
+  FakeTarget target;
+  HttpProbe probe({}, ScoringOf({"frozen"}));
+  for (int t = 0; t < 60; t += 10) {
+    target.SetTelemetry(200, StuckAt(t));
+    const Reading reading = probe.Poll(target.deployment(), kNow);
+    ASSERT_TRUE(reading.probability.has_value()) << reading.error;
+    EXPECT_EQ(*reading.probability, 0.0) << t;
+    EXPECT_EQ(reading.model_probability, 0.12);
+  }
+  target.SetTelemetry(200, StuckAt(60));
+  const Reading stuck = probe.Poll(target.deployment(), kNow);
+  EXPECT_EQ(stuck.probability, 1.0);
+  EXPECT_EQ(stuck.ToJson()["model_probability"], 0.12);
+}
+
+TEST(HttpProbe, WithTheModelAsAPartTheLargerProbabilityCounts) {
+  FakeTarget target;
+  HttpProbe probe({}, ScoringOf({"model", "frozen"}));
+  target.SetTelemetry(200, StuckAt(0));
+  EXPECT_EQ(probe.Poll(target.deployment(), kNow).probability, 0.12);
+  target.SetTelemetry(200, StuckAt(61));
+  EXPECT_EQ(probe.Poll(target.deployment(), kNow).probability, 1.0);
+}
+
+TEST(HttpProbe, ARefusingPredictorMattersOnlyWhenItIsAPart) {
+  FakeTarget target;
+  target.SetPrediction(400, R"({"error": "missing oxygen_level"})");
+  HttpProbe with_model({}, ScoringOf({"model", "frozen"}));
+  const Reading refused = with_model.Poll(target.deployment(), kNow);
+  EXPECT_TRUE(refused.responsive);
+  EXPECT_FALSE(refused.probability.has_value());
+  EXPECT_NE(refused.error.find("400"), std::string::npos) << refused.error;
+
+  HttpProbe without_model({}, ScoringOf({"frozen"}));
+  const Reading scored = without_model.Poll(target.deployment(), kNow);
+  EXPECT_EQ(scored.probability, 0.0);
+  EXPECT_FALSE(scored.model_probability.has_value());
+  EXPECT_TRUE(scored.error.empty()) << scored.error;
+
+  // A predictor that fails makes the generation unresponsive, whatever the
+  // scoring.
+  target.SetPrediction(503, R"({"error": "overloaded"})");
+  const Reading failed = without_model.Poll(target.deployment(), kNow);
+  EXPECT_FALSE(failed.responsive);
+  EXPECT_FALSE(failed.probability.has_value());
+}
+
+TEST(HttpProbe, NothingToScoreLocallyIsNoProbability) {
+  FakeTarget target;
+  target.SetTelemetry(
+      200,
+      R"({"heart_rate": null, "oxygen_level": null, "temperature": null})");
+  HttpProbe probe({}, ScoringOf({"trend", "frozen"}));
+  const Reading reading = probe.Poll(target.deployment(), kNow);
+  EXPECT_TRUE(reading.responsive);
+  EXPECT_FALSE(reading.probability.has_value());
+  EXPECT_NE(reading.error.find("no value the detector can score"),
+            std::string::npos)
+      << reading.error;
+}
+
+TEST(HttpProbe, ANewGenerationStartsWithFreshScorers) {
+  FakeTarget target;
+  HttpProbe probe({}, ScoringOf({"frozen"}));
+  Deployment first = target.deployment();
+  first.generation_id = 1;
+  target.SetTelemetry(200, StuckAt(0));
+  (void)probe.Poll(first, kNow);
+  target.SetTelemetry(200, StuckAt(61));
+  EXPECT_EQ(probe.Poll(first, kNow).probability, 1.0);
+
+  Deployment second = first;
+  second.generation_id = 2;
+  target.SetTelemetry(200, StuckAt(62));
+  EXPECT_EQ(probe.Poll(second, kNow).probability, 0.0);
+}
+
+TEST(MakeScoring, RefusesAnUnknownPart) {
+  detect::DetectorSpec spec;
+  spec.parts = {"model", "crystal_ball"};
+  Result<Scoring> scoring = MakeScoring(spec);
+  ASSERT_FALSE(scoring.ok());
+  EXPECT_NE(scoring.error().message().find("crystal_ball"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace heimdall::healer

@@ -1,6 +1,7 @@
 #include "healer/up.h"
 
 #include <fcntl.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -161,16 +162,21 @@ Result<std::unique_ptr<UpRuntime>> UpRuntime::Create(UpConfig config) {
   parts->config = std::move(config);
   HEIMDALL_RETURN_IF_ERROR(parts->OpenState());
   HEIMDALL_RETURN_IF_ERROR(parts->MakeProvider());
-  parts->probe = std::make_unique<HttpProbe>(parts->config.probe);
+  Result<Scoring> scoring = MakeScoring(parts->config.detector);
+  if (!scoring.ok()) return scoring.error().Annotate("detector");
+  parts->probe =
+      std::make_unique<HttpProbe>(parts->config.probe, std::move(*scoring));
   parts->controller = std::make_unique<Controller>(
       parts->config.controller, *parts->store, *parts->provider, *parts->probe,
       parts->clock);
   HEIMDALL_RETURN_IF_ERROR(parts->StartApi());
-  spdlog::info("heimdall up: state {}, interval {} ms, threshold {}{}",
-               parts->config.state_dir.string(),
-               parts->config.controller.interval.count(),
-               parts->config.controller.policy.threshold,
-               parts->config.controller.policy.dry_run ? ", dry run" : "");
+  spdlog::info(
+      "heimdall up: state {}, interval {} ms, detector {}, threshold {}{}",
+      parts->config.state_dir.string(),
+      parts->config.controller.interval.count(),
+      fmt::join(parts->config.detector.parts, "+"),
+      parts->config.controller.policy.threshold,
+      parts->config.controller.policy.dry_run ? ", dry run" : "");
   return std::unique_ptr<UpRuntime>(new UpRuntime(std::move(parts)));
 }
 

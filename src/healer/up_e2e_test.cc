@@ -46,6 +46,12 @@ class UpEndToEndTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
     config_ = dir_ / "heimdall.toml";
+    // These tests are about the loop, not the detector: the earlier model
+    // flags an acute reading at once, and a stuck sensor goes stale in 2 s.
+    WriteConfig(R"(parts = ["model"])", 5);
+  }
+
+  void WriteConfig(std::string_view detector, double speed) {
     std::ofstream(config_) << fmt::format(R"(
 state_dir = "{}"
 [controller]
@@ -60,14 +66,17 @@ max = "1s"
 [policy.breaker]
 max_heals = 0
 [provider.local]
-simulator_args = ["--speed", "5"]
+simulator_args = ["--speed", "{}"]
 [probe]
 telemetry_timeout = "300ms"
 predict_timeout = "300ms"
 [api]
 listen = "127.0.0.1:0"
+[detector]
+{}
 )",
-                                          (dir_ / "state").string());
+                                          (dir_ / "state").string(), speed,
+                                          detector);
   }
 
   void TearDown() override {
@@ -228,6 +237,33 @@ TEST_F(UpEndToEndTest, EveryFaultKindIsHealedForTheRightReason) {
     EXPECT_TRUE(std::filesystem::exists(archive["path"].get<std::string>()));
   }
   EXPECT_EQ(OurProcesses().size(), 2u);
+}
+
+// The default detector (trend + frozen sensor) through the real loop: a
+// slow oxygen leak is healed on its forecast, before the astronaut's oxygen
+// is critical (< 85 %).
+TEST_F(UpEndToEndTest, DefaultDetectorHealsAnOxygenLeakBeforeCritical) {
+  // A minute of simulated time per second: the trend needs two minutes.
+  WriteConfig("", 60);
+  StartUp();
+  const int64_t old = LiveGeneration();
+  ASSERT_EQ(Post("/api/faults", R"({"kind": "oxygen_leak", "rate": 3})"), 200);
+  ASSERT_TRUE(Eventually([&] {
+    const int64_t now = LiveGeneration();
+    return now != 0 && now != old;
+  }));
+  const nlohmann::json incident = Get("/api/incidents?limit=1")[0];
+  EXPECT_EQ(incident["reason"], "threshold");
+  EXPECT_EQ(incident["generation_id"], old);
+  const nlohmann::json& readings = incident["readings"];
+  ASSERT_FALSE(readings.empty());
+  for (const nlohmann::json& reading : readings) {
+    EXPECT_GT(reading["values"]["oxygen_level"].get<double>(), 85.0)
+        << reading.dump();
+    // The predictor was still asked; its answer is kept beside the decision.
+    EXPECT_TRUE(reading["model_probability"].is_number()) << reading.dump();
+  }
+  EXPECT_GT(readings.back()["probability"].get<double>(), 0.9);
 }
 
 class KillMidHealTest : public UpEndToEndTest,

@@ -1,8 +1,8 @@
-#include "evaluate/gaussian_detector.h"
+#include "detect/gaussian_detector.h"
 
 #include <cmath>
 
-namespace heimdall::evaluate {
+namespace heimdall::detect {
 
 Result<GaussianOptions> GaussianOptionsFromParams(
     const DetectorParams& params) {
@@ -54,4 +54,4 @@ double GaussianDetector::Push(int64_t /*timestamp*/, double value) {
   return score;
 }
 
-}  // namespace heimdall::evaluate
+}  // namespace heimdall::detect

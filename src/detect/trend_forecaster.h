@@ -6,8 +6,8 @@
 // `window` readings with the Theil-Sen estimator (the median of pairwise
 // slopes), which ignores up to ~29% outliers, and extrapolates it to the
 // limit.
-#ifndef HEIMDALL_EVALUATE_TREND_FORECASTER_H_
-#define HEIMDALL_EVALUATE_TREND_FORECASTER_H_
+#ifndef HEIMDALL_DETECT_TREND_FORECASTER_H_
+#define HEIMDALL_DETECT_TREND_FORECASTER_H_
 
 #include <cstddef>
 #include <deque>
@@ -16,7 +16,7 @@
 
 #include "common/status.h"
 
-namespace heimdall::evaluate {
+namespace heimdall::detect {
 
 struct TrendOptions {
   int window = 60;        // Readings in the fit; at least 2.
@@ -62,6 +62,6 @@ class TrendForecaster {
   std::deque<std::pair<double, double>> readings_;  // (seconds, value).
 };
 
-}  // namespace heimdall::evaluate
+}  // namespace heimdall::detect
 
-#endif  // HEIMDALL_EVALUATE_TREND_FORECASTER_H_
+#endif  // HEIMDALL_DETECT_TREND_FORECASTER_H_

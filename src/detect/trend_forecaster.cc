@@ -1,9 +1,9 @@
-#include "evaluate/trend_forecaster.h"
+#include "detect/trend_forecaster.h"
 
 #include <algorithm>
 #include <vector>
 
-namespace heimdall::evaluate {
+namespace heimdall::detect {
 namespace {
 
 double Median(std::vector<double>& values) {
@@ -73,4 +73,4 @@ std::optional<Forecast> TrendForecaster::Predict(double limit,
   return forecast;
 }
 
-}  // namespace heimdall::evaluate
+}  // namespace heimdall::detect

@@ -1,11 +1,11 @@
-#include "evaluate/novelty_detector.h"
+#include "detect/novelty_detector.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
-namespace heimdall::evaluate {
+namespace heimdall::detect {
 namespace {
 
 constexpr int64_t kFiveMinutes = 300;
@@ -143,4 +143,4 @@ TEST(NoveltyOptionsFromParams, ReadsKnownAndRejectsUnknownOrBad) {
 }
 
 }  // namespace
-}  // namespace heimdall::evaluate
+}  // namespace heimdall::detect

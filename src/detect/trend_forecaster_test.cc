@@ -1,10 +1,10 @@
-#include "evaluate/trend_forecaster.h"
+#include "detect/trend_forecaster.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 
-namespace heimdall::evaluate {
+namespace heimdall::detect {
 namespace {
 
 // An oxygen leak: 98% falling 0.01 points a second, read once a second with
@@ -95,4 +95,4 @@ TEST(TrendOptions, Validates) {
 }
 
 }  // namespace
-}  // namespace heimdall::evaluate
+}  // namespace heimdall::detect

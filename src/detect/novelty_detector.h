@@ -29,8 +29,8 @@
 // its files (no per-file tuning), which is also the data they are scored
 // on: NAB standard 75.2, reward_low_FP 63.4, reward_low_FN 81.5. Nearby
 // settings (warmup 200-300, memory 6000-16000) score 72-75 standard.
-#ifndef HEIMDALL_EVALUATE_NOVELTY_DETECTOR_H_
-#define HEIMDALL_EVALUATE_NOVELTY_DETECTOR_H_
+#ifndef HEIMDALL_DETECT_NOVELTY_DETECTOR_H_
+#define HEIMDALL_DETECT_NOVELTY_DETECTOR_H_
 
 #include <cstdint>
 #include <deque>
@@ -39,9 +39,9 @@
 #include <vector>
 
 #include "common/status.h"
-#include "evaluate/detector.h"
+#include "detect/detector.h"
 
-namespace heimdall::evaluate {
+namespace heimdall::detect {
 
 struct NoveltyOptions {
   int warmup = 250;                // Readings that fix the grid; score 0.
@@ -142,6 +142,6 @@ class NoveltyDetector : public Detector {
   double last_alert_score_ = 0;
 };
 
-}  // namespace heimdall::evaluate
+}  // namespace heimdall::detect
 
-#endif  // HEIMDALL_EVALUATE_NOVELTY_DETECTOR_H_
+#endif  // HEIMDALL_DETECT_NOVELTY_DETECTOR_H_

@@ -5,8 +5,8 @@
 // future: Push(timestamp, value) returns the reading's anomaly score in
 // [0, 1] at once. What a score means (and which threshold suits it) is each
 // detector's contract; `heimdall evaluate` picks thresholds by measurement.
-#ifndef HEIMDALL_EVALUATE_DETECTOR_H_
-#define HEIMDALL_EVALUATE_DETECTOR_H_
+#ifndef HEIMDALL_DETECT_DETECTOR_H_
+#define HEIMDALL_DETECT_DETECTOR_H_
 
 #include <cstdint>
 #include <functional>
@@ -18,7 +18,7 @@
 
 #include "common/status.h"
 
-namespace heimdall::evaluate {
+namespace heimdall::detect {
 
 // One series' detector. Not thread-safe; use one instance per series.
 class Detector {
@@ -81,6 +81,6 @@ class DetectorFactory {
 // Parses "name=value" into `params`. Fails naming the text otherwise.
 Status ParseDetectorParam(std::string_view text, DetectorParams* params);
 
-}  // namespace heimdall::evaluate
+}  // namespace heimdall::detect
 
-#endif  // HEIMDALL_EVALUATE_DETECTOR_H_
+#endif  // HEIMDALL_DETECT_DETECTOR_H_

@@ -1,12 +1,12 @@
-#include "evaluate/detector.h"
+#include "detect/detector.h"
 
 #include <algorithm>
 
 #include "common/csv.h"
-#include "evaluate/gaussian_detector.h"
-#include "evaluate/novelty_detector.h"
+#include "detect/gaussian_detector.h"
+#include "detect/novelty_detector.h"
 
-namespace heimdall::evaluate {
+namespace heimdall::detect {
 namespace {
 
 template <typename Options, typename DetectorType>
@@ -95,4 +95,4 @@ Status ParseDetectorParam(std::string_view text, DetectorParams* params) {
   return Status::Ok();
 }
 
-}  // namespace heimdall::evaluate
+}  // namespace heimdall::detect

@@ -1,12 +1,12 @@
-#include "evaluate/detector.h"
+#include "detect/detector.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "evaluate/gaussian_detector.h"
+#include "detect/gaussian_detector.h"
 
-namespace heimdall::evaluate {
+namespace heimdall::detect {
 namespace {
 
 TEST(DetectorKinds, NoveltyIsTheDefaultAndEveryKindBuildsWithDefaults) {
@@ -59,4 +59,4 @@ TEST(GaussianDetector, ScoresTailOfDeviation) {
 }
 
 }  // namespace
-}  // namespace heimdall::evaluate
+}  // namespace heimdall::detect

@@ -1,10 +1,10 @@
-#include "evaluate/novelty_detector.h"
+#include "detect/novelty_detector.h"
 
 #include <algorithm>
 #include <cmath>
 #include <utility>
 
-namespace heimdall::evaluate {
+namespace heimdall::detect {
 namespace {
 
 constexpr int64_t kSecondsPerDay = 86400;
@@ -265,4 +265,4 @@ double NoveltyDetector::Episode(double score) {
   return score;
 }
 
-}  // namespace heimdall::evaluate
+}  // namespace heimdall::detect

@@ -1,17 +1,17 @@
 // A baseline: how far a reading lies from the mean of a sliding window, in
 // standard deviations, as a two-sided Gaussian tail probability. Scores every
 // reading (dense output); kept to measure the novelty detector against.
-#ifndef HEIMDALL_EVALUATE_GAUSSIAN_DETECTOR_H_
-#define HEIMDALL_EVALUATE_GAUSSIAN_DETECTOR_H_
+#ifndef HEIMDALL_DETECT_GAUSSIAN_DETECTOR_H_
+#define HEIMDALL_DETECT_GAUSSIAN_DETECTOR_H_
 
 #include <cstdint>
 #include <deque>
 #include <vector>
 
 #include "common/status.h"
-#include "evaluate/detector.h"
+#include "detect/detector.h"
 
-namespace heimdall::evaluate {
+namespace heimdall::detect {
 
 struct GaussianOptions {
   int window = 6400;  // Readings in the mean and deviation.
@@ -39,6 +39,6 @@ class GaussianDetector : public Detector {
   double sum_squares_ = 0;
 };
 
-}  // namespace heimdall::evaluate
+}  // namespace heimdall::detect
 
-#endif  // HEIMDALL_EVALUATE_GAUSSIAN_DETECTOR_H_
+#endif  // HEIMDALL_DETECT_GAUSSIAN_DETECTOR_H_
