@@ -3,10 +3,12 @@
 // seeded simulator runs per fault kind (healed before critical, lead time,
 // false heals per simulated day).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,7 @@
 #include "evaluate/report.h"
 #include "evaluate/simulation.h"
 #include "evaluate/svg_plot.h"
+#include "healer/config.h"
 #include "healer/policy.h"
 
 namespace heimdall::cli {
@@ -29,11 +32,13 @@ namespace fs = std::filesystem;
 using namespace heimdall::evaluate;
 
 struct EvaluateFlags {
+  // `heimdall up`'s configuration: its [detector] and [policy] are replayed.
+  std::string config;
   std::string nab;  // A NAB checkout: data/, labels/, config/.
   std::string data;
   std::string windows;
   std::string profiles;
-  std::string detector = "novelty";
+  std::string detector;  // Empty: the config's detector kind, or "novelty".
   std::vector<std::string> params;  // name=value.
   std::string results;              // Score these instead of detecting.
   bool json = false;
@@ -50,8 +55,17 @@ struct EvaluateFlags {
   int simulate = 0;
   std::vector<std::string> faults;
   std::string nominal_days = "7";
-  std::string vitals = "trend,frozen";
+  std::string vitals;  // Empty: the config's parts, or up's default.
 };
+
+// The --config file, if one was given.
+Result<std::optional<healer::UpConfig>> LoadConfig(const EvaluateFlags& flags) {
+  if (flags.config.empty()) return std::optional<healer::UpConfig>();
+  Result<healer::UpConfig> config = healer::LoadUpConfig(flags.config);
+  if (!config.ok()) return config.error();
+  HEIMDALL_RETURN_IF_ERROR(healer::Validate(*config));
+  return std::optional<healer::UpConfig>(std::move(*config));
+}
 
 // Applies --sustained and --cooldown, when given, to `policy`.
 Status ApplyPolicyFlags(const EvaluateFlags& flags,
@@ -94,10 +108,16 @@ Result<CorpusPaths> ResolvePaths(const EvaluateFlags& flags) {
   return paths;
 }
 
-Result<EvaluationOptions> MakeOptions(const EvaluateFlags& flags,
-                                      const CorpusPaths& paths) {
+Result<EvaluationOptions> MakeOptions(
+    const EvaluateFlags& flags, const CorpusPaths& paths,
+    const std::optional<healer::UpConfig>& config) {
   EvaluationOptions options;
   options.threads = flags.threads;
+  if (config) {
+    // What `heimdall up` would do with this file, threshold included.
+    options.heal_policy = config->controller.policy;
+    options.heal_threshold = config->controller.policy.threshold;
+  }
   if (!paths.profiles.empty()) {
     Result<std::vector<CostProfile>> profiles =
         ReadCostProfiles(paths.profiles);
@@ -113,13 +133,27 @@ Result<EvaluationOptions> MakeOptions(const EvaluateFlags& flags,
   return options;
 }
 
-Result<detect::DetectorFactory> MakeFactory(const EvaluateFlags& flags) {
+// The series detector: --detector, else the config's detector kind, else
+// "novelty"; the config's parameters (for its own kind), then --set.
+Result<detect::DetectorFactory> MakeFactory(
+    const EvaluateFlags& flags, const std::optional<healer::UpConfig>& config) {
+  std::string kind = flags.detector;
   detect::DetectorParams params;
+  const std::optional<std::string> configured =
+      config ? config->detector.detector_kind() : std::nullopt;
+  if (kind.empty() && config && !configured) {
+    return MakeError(
+        "{}: [detector] has no detector kind for univariate series ({}); "
+        "give --detector",
+        flags.config, fmt::join(config->detector.parts, ", "));
+  }
+  if (kind.empty()) kind = configured.value_or("novelty");
+  if (configured && *configured == kind) params = config->detector.params;
   for (const std::string& text : flags.params) {
     HEIMDALL_RETURN_IF_ERROR(
         detect::ParseDetectorParam(text, &params).Annotate("--set"));
   }
-  return detect::DetectorFactory::Create(flags.detector, params);
+  return detect::DetectorFactory::Create(kind, params);
 }
 
 // Scores from a NAB results directory, in corpus order.
@@ -140,8 +174,8 @@ Result<std::vector<std::vector<double>>> ReadResultScores(
 
 Result<EvaluationReport> RunEvaluation(
     const EvaluateFlags& flags, const WindowLabels& labels,
-    const std::vector<LabelledSeries>& corpus,
-    const EvaluationOptions& options) {
+    const std::vector<LabelledSeries>& corpus, const EvaluationOptions& options,
+    const std::optional<healer::UpConfig>& config) {
   if (!flags.results.empty()) {
     Result<std::vector<std::vector<double>>> scores =
         ReadResultScores(flags.results, labels, corpus);
@@ -149,7 +183,7 @@ Result<EvaluationReport> RunEvaluation(
     return EvaluateScores(corpus, std::move(*scores),
                           "results " + flags.results, options);
   }
-  Result<detect::DetectorFactory> factory = MakeFactory(flags);
+  Result<detect::DetectorFactory> factory = MakeFactory(flags, config);
   if (!factory.ok()) return factory.error();
   return Evaluate(corpus, *factory, options);
 }
@@ -164,12 +198,18 @@ int ListDetectors() {
   return 0;
 }
 
-Result<int> RunSimulation(const EvaluateFlags& flags) {
+Result<int> RunSimulation(const EvaluateFlags& flags,
+                          const std::optional<healer::UpConfig>& config) {
   if (!flags.nab.empty() || !flags.data.empty() || !flags.results.empty()) {
     return Error(
         "--simulate replays the simulator; drop --nab/--data/--results");
   }
+  // `heimdall up`'s detector and policy: its defaults, or the file's.
+  detect::DetectorSpec spec =
+      config ? config->detector : detect::DetectorSpec{};
+  if (!flags.vitals.empty()) spec = {detect::SplitParts(flags.vitals), "", {}};
   SimulationOptions options;
+  if (config) options.policy = config->controller.policy;
   options.runs = flags.simulate;
   options.faults = flags.faults;
   options.threads = flags.threads;
@@ -182,11 +222,14 @@ Result<int> RunSimulation(const EvaluateFlags& flags) {
     if (!threshold.ok()) return threshold.error().Annotate("--heal-threshold");
     options.policy.threshold = *threshold;
   }
+  // TODO: "model" here is the earlier model trained on the built-in healthy
+  // set; a config naming another model file for its predictor is not read.
   Result<detect::VitalsScorerFactory> factory =
-      detect::MakeVitalsScorerFactory(flags.vitals);
-  if (!factory.ok()) return factory.error().Annotate("--vitals");
+      detect::MakeVitalsScorerFactory(spec, detect::ModelPart::kBuiltin);
+  if (!factory.ok()) return factory.error().Annotate("detector");
 
-  Result<SimulationReport> report = Simulate(*factory, flags.vitals, options);
+  Result<SimulationReport> report = Simulate(
+      *factory, fmt::format("{}", fmt::join(spec.parts, ",")), options);
   if (!report.ok()) return report.error();
   fmt::print("{}", flags.json ? FormatSimulationJson(*report)
                               : FormatSimulationTable(*report));
@@ -195,10 +238,12 @@ Result<int> RunSimulation(const EvaluateFlags& flags) {
 
 Result<int> RunEvaluate(const EvaluateFlags& flags) {
   if (flags.list) return ListDetectors();
-  if (flags.simulate > 0) return RunSimulation(flags);
+  Result<std::optional<healer::UpConfig>> config = LoadConfig(flags);
+  if (!config.ok()) return config.error();
+  if (flags.simulate > 0) return RunSimulation(flags, *config);
   Result<CorpusPaths> paths = ResolvePaths(flags);
   if (!paths.ok()) return paths.error();
-  Result<EvaluationOptions> options = MakeOptions(flags, *paths);
+  Result<EvaluationOptions> options = MakeOptions(flags, *paths, *config);
   if (!options.ok()) return options.error();
   Result<WindowLabels> labels = ReadWindowLabels(paths->windows);
   if (!labels.ok()) return labels.error();
@@ -206,7 +251,7 @@ Result<int> RunEvaluate(const EvaluateFlags& flags) {
   if (!corpus.ok()) return corpus.error();
 
   Result<EvaluationReport> report =
-      RunEvaluation(flags, *labels, *corpus, *options);
+      RunEvaluation(flags, *labels, *corpus, *options, *config);
   if (!report.ok()) return report.error();
   if (!flags.plot.empty()) {
     HEIMDALL_RETURN_IF_ERROR(WritePlots(flags.plot, *corpus, *report));
@@ -217,6 +262,9 @@ Result<int> RunEvaluate(const EvaluateFlags& flags) {
 }
 
 void AddCorpusFlags(CLI::App* app, EvaluateFlags& flags) {
+  app->add_option("--config", flags.config,
+                  "heimdall up's TOML file: replay its [detector] and "
+                  "[policy] (threshold included), as up would run them");
   app->add_option("--nab", flags.nab,
                   "NAB-layout directory (data/, labels/combined_windows.json, "
                   "config/profiles.json)");
@@ -225,8 +273,8 @@ void AddCorpusFlags(CLI::App* app, EvaluateFlags& flags) {
                   "JSON of anomaly windows per file (NAB format)");
   app->add_option("--profiles", flags.profiles,
                   "NAB profiles JSON (default: NAB's three profiles)");
-  app->add_option("--detector", flags.detector, "detector kind")
-      ->capture_default_str();
+  app->add_option("--detector", flags.detector,
+                  "detector kind (default: the config's, or novelty)");
   app->add_option("--set", flags.params, "detector parameter name=value");
   app->add_option("--results", flags.results,
                   "score a NAB results directory (results/<detector>) "
@@ -266,8 +314,8 @@ void AddSimulationFlags(CLI::App* app, EvaluateFlags& flags) {
       ->capture_default_str();
   app->add_option("--vitals", flags.vitals,
                   "--simulate scorer parts: model, trend, frozen "
-                  "(comma-separated)")
-      ->capture_default_str();
+                  "(comma-separated; default: the config's, or heimdall "
+                  "up's trend,frozen)");
 }
 
 }  // namespace

@@ -1,15 +1,14 @@
 // Runs the heimdall binary's train and score subcommands end to end.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "common/csv.h"
+#include "common/test_command.h"
 #include "model/model_file.h"
 
 namespace heimdall::model {
@@ -24,18 +23,7 @@ struct Case {
   std::string message;
 };
 
-struct Outcome {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using Outcome = heimdall::test_support::CommandOutcome;
 
 class CliTest : public testing::Test {
  protected:
@@ -46,17 +34,8 @@ class CliTest : public testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  // Runs `heimdall <args>` through the shell (the tests write the args).
   Outcome Heimdall(const std::string& args) {
-    const std::string command = std::string(HEIMDALL_BINARY) + " " + args +
-                                " >" + (dir_ / "out").string() + " 2>" +
-                                (dir_ / "err").string();
-    const int status = std::system(command.c_str());
-    Outcome run;
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.out = Slurp(dir_ / "out");
-    run.err = Slurp(dir_ / "err");
-    return run;
+    return heimdall::test_support::RunHeimdall(args, dir_);
   }
 
   std::string Path(const std::string& name) { return (dir_ / name).string(); }
