@@ -14,6 +14,7 @@
 #include "service/simulator_service.h"
 #include "telemetry/replay_source.h"
 #include "telemetry/simulator.h"
+#include "telemetry/timestamp.h"
 
 namespace heimdall::cli {
 namespace {
@@ -33,6 +34,7 @@ struct SimulateFlags {
   std::string map;
   std::string on_bad_line = "reject";
   double row_interval = 1.0;
+  std::string replay_after;
 };
 
 // How many skipped lines of a replay are logged one by one.
@@ -72,6 +74,11 @@ Result<telemetry::ReplayOptions> ReplayOptionsFrom(const SimulateFlags& flags) {
                            ? telemetry::BadLinePolicy::kSkip
                            : telemetry::BadLinePolicy::kReject;
   replay.row_interval = flags.row_interval;
+  if (!flags.replay_after.empty()) {
+    Result<double> after = telemetry::ParseTimestamp(flags.replay_after);
+    if (!after.ok()) return after.error().Annotate("--replay-after");
+    replay.start_after = *after;
+  }
   return replay;
 }
 
@@ -166,6 +173,10 @@ void AddReplayOptions(CLI::App* app, SimulateFlags* flags) {
                   "Seconds between rows when the file has no time column")
       ->check(CLI::PositiveNumber)
       ->capture_default_str()
+      ->needs(replay);
+  app->add_option("--replay-after", flags->replay_after,
+                  "Start after the row at this time (as the time column "
+                  "reads it): resume an earlier replay")
       ->needs(replay);
 }
 

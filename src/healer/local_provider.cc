@@ -297,9 +297,15 @@ Result<Deployment> LocalProvider::Build(int64_t generation_id) {
 Status LocalProvider::StartChildren(int64_t generation_id,
                                     const std::vector<uint16_t>& ports,
                                     std::vector<Child>* children) {
+  std::vector<std::string> simulator_args = options_.extra_simulator_args;
+  if (options_.build_simulator_args) {
+    for (std::string& arg : options_.build_simulator_args()) {
+      simulator_args.push_back(std::move(arg));
+    }
+  }
   Result<Child> simulator =
       StartChild("simulator", generation_id, ports[0],
-                 options_.simulator_command, options_.extra_simulator_args);
+                 options_.simulator_command, simulator_args);
   if (!simulator.ok()) return simulator.error();
   children->push_back(std::move(*simulator));
   Result<Child> predictor =

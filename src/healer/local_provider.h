@@ -44,6 +44,9 @@ struct LocalProviderOptions {
   std::vector<std::string> predictor_command;
   std::vector<std::string> extra_simulator_args;
   std::vector<std::string> extra_predictor_args;
+  // Asked at each build for more simulator arguments (a replay resumes
+  // where the previous generation stopped); empty for none.
+  std::function<std::vector<std::string>()> build_simulator_args;
   // Build gives up (and cleans up) if both are not healthy by then.
   Duration build_timeout = std::chrono::seconds(15);
   // How long Destroy waits after SIGTERM before SIGKILL.

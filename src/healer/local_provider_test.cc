@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 
 #include "healer/test_stand_in.h"
 
@@ -35,10 +36,13 @@ class LocalProviderTest : public ::testing::Test {
     return pattern;
   }
 
-  LocalProvider& MakeProvider(const std::string& simulator_mode = "ok",
-                              const std::string& predictor_mode = "ok",
-                              std::filesystem::path state_dir = {}) {
+  LocalProvider& MakeProvider(
+      const std::string& simulator_mode = "ok",
+      const std::string& predictor_mode = "ok",
+      std::filesystem::path state_dir = {},
+      std::function<std::vector<std::string>()> build_simulator_args = {}) {
     LocalProviderOptions options;
+    options.build_simulator_args = std::move(build_simulator_args);
     options.state_dir = state_dir.empty() ? dir_ / "state" : state_dir;
     options.simulator_command = {"{binary}", "--stand-in", "{port}",
                                  simulator_mode};
@@ -116,6 +120,30 @@ TEST_F(LocalProviderTest, ArchiveRecordsPidsPortsCommandsAndLogTails) {
   std::ifstream file((*archive)["path"].get<std::string>());
   const nlohmann::json on_disk = nlohmann::json::parse(file, nullptr, false);
   EXPECT_EQ(on_disk, *archive);
+}
+
+TEST_F(LocalProviderTest, EachBuildAsksForMoreSimulatorArguments) {
+  int builds = 0;
+  LocalProvider& provider = MakeProvider("ok", "ok", {}, [&builds] {
+    return std::vector<std::string>{"--after", std::to_string(++builds)};
+  });
+  for (int generation = 1; generation <= 2; ++generation) {
+    Result<Deployment> built = provider.Build(generation);
+    ASSERT_TRUE(built.ok()) << built.error().message();
+    Result<nlohmann::json> archive = provider.Archive(*built);
+    ASSERT_TRUE(archive.ok());
+    const nlohmann::json& simulator = (*archive)["processes"][0];
+    ASSERT_EQ(simulator["role"], "simulator") << simulator.dump();
+    const nlohmann::json& argv = simulator["argv"];
+    ASSERT_GE(argv.size(), 2u);
+    EXPECT_EQ(argv[argv.size() - 2], "--after");
+    EXPECT_EQ(argv.back(), std::to_string(generation));
+    // The predictor's command is left as it was.
+    for (const auto& arg : (*archive)["processes"][1]["argv"]) {
+      EXPECT_NE(arg, "--after");
+    }
+    ASSERT_TRUE(provider.Destroy(*built).ok());
+  }
 }
 
 TEST_F(LocalProviderTest, DestroyLeavesNoProcessesAndNoZombies) {

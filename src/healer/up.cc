@@ -107,6 +107,16 @@ Status UpRuntime::Parts::MakeProvider() {
     options.extra_simulator_args.push_back("--replay");
     options.extra_simulator_args.push_back(
         std::filesystem::absolute(config.replay).string());
+    // A rebuilt generation goes on from the row the last one was read at,
+    // as a rebuilt machine would face what comes next, not its past again.
+    // TODO: kept in memory only: after a restart of `heimdall up` the
+    // replay starts from its first row again.
+    options.build_simulator_args = [this]() -> std::vector<std::string> {
+      if (controller == nullptr) return {};
+      const std::optional<Reading> last = controller->Snapshot().last_reading;
+      if (!last || last->timestamp.empty()) return {};
+      return {"--replay-after", last->timestamp};
+    };
   }
   const Duration timeout = config.probe.telemetry_timeout;
   options.health_check = [timeout](const std::string& url) {

@@ -211,6 +211,10 @@ Result<std::unique_ptr<ReplaySource>> ReplaySource::Open(
   source->schema_ = std::move(schema);
 
   HEIMDALL_RETURN_IF_ERROR(source->ReadRows(*reader, *layout, options));
+  if (source->rows() == 0 && source->resumed_past_ > 0) {
+    return MakeError("{}: no rows after {}", reader->name(),
+                     FormatTimestamp(*options.start_after));
+  }
   if (source->rows() == 0) {
     return MakeError("{}: no data rows{}", reader->name(),
                      source->skipped_ > 0 ? " (all lines malformed)" : "");
@@ -237,6 +241,10 @@ Status ReplaySource::ReadRows(CsvReader& reader, const Layout& layout,
     }
     if (!problem.ok()) {
       NoteBadLine(problem, reader.name());
+      continue;
+    }
+    if (options.start_after && raw_time <= *options.start_after) {
+      ++resumed_past_;
       continue;
     }
     AddRow(raw_time, row);

@@ -58,7 +58,11 @@ struct ReplayOptions {
   std::vector<std::pair<std::string, std::string>> rename;
   BadLinePolicy on_bad_line = BadLinePolicy::kReject;
   double row_interval = 1.0;  // Seconds; used without a time column.
-  std::string subject;        // Empty: the file name without extension.
+  // Rows at or before this time (seconds, as the time column reads: see
+  // ParseTimestamp) are left out, so a replay resumes after the row an
+  // earlier one stopped at.
+  std::optional<double> start_after;
+  std::string subject;  // Empty: the file name without extension.
 };
 
 // Parses "a=b,c=d" into rename pairs. Fails on an entry without '=' or with
@@ -109,6 +113,7 @@ class ReplaySource final : public TelemetrySource {
   std::vector<double> values_;     // rows() x schema_->names.size().
   size_t next_ = 0;
   size_t skipped_ = 0;
+  size_t resumed_past_ = 0;  // Rows left out by start_after.
   std::vector<std::string> bad_lines_;
 };
 

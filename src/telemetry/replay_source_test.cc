@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "telemetry/timestamp.h"
+
 namespace heimdall::telemetry {
 namespace {
 
@@ -207,6 +209,28 @@ TEST(ReplaySource, WithoutTimeColumnRowsAreSpacedByInterval) {
   ASSERT_EQ(samples.size(), 2u);
   EXPECT_EQ(samples[1].time, 0.5);
   EXPECT_EQ(samples[1].Get("b"), 4);
+}
+
+TEST(ReplaySource, ResumesAfterAGivenTime) {
+  const fs::path path = WriteFile(
+      "resume.csv",
+      "timestamp,value\n2013-12-10 08:20:00,1\n2013-12-10 08:25:00,2\n"
+      "2013-12-10 08:30:00,3\n");
+  ReplayOptions options = At(path);
+  options.start_after = *ParseTimestamp("2013-12-10T08:25:00Z");
+  auto source = OpenOrDie(options);
+  ASSERT_NE(source, nullptr);
+  const std::vector<Sample> samples = ReadAll(*source);
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples[0].Get("value"), 3);
+  EXPECT_EQ(samples[0].timestamp.view(), "2013-12-10T08:30:00Z");
+
+  options.start_after = *ParseTimestamp("2013-12-10T08:30:00Z");
+  Result<std::unique_ptr<ReplaySource>> past = ReplaySource::Open(options);
+  ASSERT_FALSE(past.ok());
+  EXPECT_NE(past.error().message().find("no rows after 2013-12-10T08:30:00Z"),
+            std::string::npos)
+      << past.error().message();
 }
 
 TEST(ReplaySource, ConfigurationErrorsNameTheProblem) {
