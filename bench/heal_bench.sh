@@ -55,6 +55,11 @@ telemetry_timeout = "500ms"
 predict_timeout = "500ms"
 [api]
 listen = "127.0.0.1:0"
+# The earlier model flags an acute reading on the first poll, so the times
+# below are the loop's own (the default trend detector needs minutes of
+# history by design; its lead times come from heimdall evaluate --simulate).
+[detector]
+parts = ["model"]
 EOF
 
 "$heimdall" --log-level warn up --config "$work/heimdall.toml" \
