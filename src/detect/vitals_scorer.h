@@ -145,6 +145,10 @@ struct DetectorSpec {
   std::string column;
   // Parameters of that detector kind; defaults for those not given.
   DetectorParams params;
+  // Local parts start afresh with each generation (a new astronaut), or go
+  // on learning across them (a host whose telemetry continues after a
+  // rebuild, a resumed replay).
+  bool restart_with_generation = true;
 
   bool has(std::string_view part) const;
   // The detector kind among the parts, if there is one.

@@ -137,6 +137,8 @@ std::map<std::string, Setter> Settings(UpConfig& c) {
       {"detector.parts", TextList(&c.detector.parts)},
       {"detector.column", Text(&c.detector.column)},
       {"detector.params", NumberTable(&c.detector.params)},
+      {"detector.restart_with_generation",
+       Boolean(&c.detector.restart_with_generation)},
       {"api.listen", Text(&c.listen)},
       {"api.token", Text(&c.token)},
       {"store.path", PathSetting(&c.store)},

@@ -71,6 +71,7 @@ max_samples = 500
 [detector]
 parts = ["novelty", "frozen"]
 column = "value"
+restart_with_generation = false
 [detector.params]
 memory = 1500
 )",
@@ -94,6 +95,7 @@ memory = 1500
   EXPECT_EQ(config->detector.parts,
             (std::vector<std::string>{"novelty", "frozen"}));
   EXPECT_EQ(config->detector.column, "value");
+  EXPECT_FALSE(config->detector.restart_with_generation);
   EXPECT_EQ(config->detector.params,
             (detect::DetectorParams{{"memory", 1500}}));
   EXPECT_TRUE(Validate(*config).ok()) << Validate(*config).ToString();

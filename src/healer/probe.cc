@@ -47,7 +47,8 @@ Result<Scoring> MakeScoring(const detect::DetectorSpec& spec) {
   Result<detect::VitalsScorerFactory> local =
       detect::MakeVitalsScorerFactory(spec, detect::ModelPart::kExternal);
   if (!local.ok()) return local.error();
-  return Scoring{spec.has("model"), std::move(*local)};
+  return Scoring{spec.has("model"), std::move(*local),
+                 spec.restart_with_generation};
 }
 
 HttpProbe::HttpProbe(HttpProbeOptions options, Scoring scoring)
@@ -93,12 +94,9 @@ Reading HttpProbe::Poll(const Deployment& deployment, TimePoint now) {
 void HttpProbe::Score(const Deployment& deployment,
                       const telemetry::Sample& sample, Reading* reading) {
   std::optional<double> local;
-  // TODO: local scorers start afresh with each generation. Right for the
-  // simulator (a new astronaut), wrong for a replay resumed after a heal or
-  // for real hosts whose telemetry goes on: a learning detector ("novelty")
-  // re-learns and alerts again after its warm-up. Make it a setting.
   if (scoring_.local) {
-    if (!scorer_ || scorer_generation_ != deployment.generation_id) {
+    if (!scorer_ || (scoring_.restart_with_generation &&
+                     scorer_generation_ != deployment.generation_id)) {
       scorer_ = scoring_.local();
       scorer_generation_ = deployment.generation_id;
     }

@@ -84,6 +84,8 @@ struct Scoring {
   // values they need are missing) they leave the decision to the predictor,
   // or, without it, leave the reading without a probability.
   detect::VitalsScorerFactory local;
+  // Fresh local scorers for each generation, or one set for them all.
+  bool restart_with_generation = true;
 };
 
 // Makes the scoring that `spec` describes ("model" = the predictor).

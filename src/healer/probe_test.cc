@@ -256,6 +256,24 @@ TEST(HttpProbe, ANewGenerationStartsWithFreshScorers) {
   EXPECT_EQ(probe.Poll(second, kNow).probability, 0.0);
 }
 
+TEST(HttpProbe, ScorersCanGoOnAcrossGenerations) {
+  FakeTarget target;
+  detect::DetectorSpec spec;
+  spec.parts = {"frozen"};
+  spec.restart_with_generation = false;
+  HttpProbe probe({}, std::move(MakeScoring(spec).value()));
+  Deployment first = target.deployment();
+  first.generation_id = 1;
+  target.SetTelemetry(200, StuckAt(0));
+  EXPECT_EQ(probe.Poll(first, kNow).probability, 0.0);
+
+  // The rebuilt target's sensor is still stuck: the minute counts on.
+  Deployment second = first;
+  second.generation_id = 2;
+  target.SetTelemetry(200, StuckAt(61));
+  EXPECT_EQ(probe.Poll(second, kNow).probability, 1.0);
+}
+
 TEST(MakeScoring, RefusesAnUnknownPart) {
   detect::DetectorSpec spec;
   spec.parts = {"model", "crystal_ball"};
