@@ -37,6 +37,13 @@ struct SimulateFlags {
   std::string replay_after;
 };
 
+// Limits of --speed and --rate, and of the samples simulated per wall-clock
+// second (speed x rate): the simulator makes about a million samples a
+// second on one core, so this keeps catching up well under a tenth of it.
+constexpr double kMinSpeed = 1e-3, kMaxSpeed = 1e5;
+constexpr double kMinRate = 1e-3, kMaxRate = 1e3;
+constexpr double kMaxSamplesPerSecond = 1e5;
+
 // How many skipped lines of a replay are logged one by one.
 constexpr size_t kLoggedBadLines = 5;
 
@@ -48,6 +55,12 @@ double UnixNow() {
 
 Result<std::unique_ptr<service::SimulatorService>> MakeSimulator(
     const SimulateFlags& flags, service::SimulatorServiceOptions options) {
+  if (flags.speed * flags.rate > kMaxSamplesPerSecond) {
+    return MakeError(
+        "--speed {} x --rate {} is {} samples per second; at most {}",
+        flags.speed, flags.rate, flags.speed * flags.rate,
+        kMaxSamplesPerSecond);
+  }
   telemetry::SimulatorOptions simulator;
   simulator.seed = flags.seed;
   simulator.rate = flags.rate;
@@ -196,9 +209,11 @@ Command AddSimulateCommand(CLI::App& root) {
                   "Worker threads (a crash fault holds one per request)")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
+  // Bounded: the service steps through every sample it owes, so a speed
+  // beyond what a core can simulate would keep a worker busy for ever.
   app->add_option("--speed", flags->speed,
                   "Simulated seconds per wall-clock second")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(kMinSpeed, kMaxSpeed))
       ->capture_default_str();
   app->add_option("--token", flags->token,
                   "Bearer token required by POST and DELETE")
@@ -207,7 +222,7 @@ Command AddSimulateCommand(CLI::App& root) {
                           ->capture_default_str();
   CLI::Option* rate =
       app->add_option("--rate", flags->rate, "Simulator samples per second")
-          ->check(CLI::PositiveNumber)
+          ->check(CLI::Range(kMinRate, kMaxRate))
           ->capture_default_str();
   CLI::Option* astronaut =
       app->add_option("--astronaut-id", flags->astronaut_id,

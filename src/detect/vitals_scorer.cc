@@ -25,6 +25,14 @@ bool IsDetectorKind(std::string_view part) {
   });
 }
 
+std::string DetectorKindNames() {
+  std::string names;
+  for (const DetectorKind& kind : DetectorKinds()) {
+    names += (names.empty() ? "" : ", ") + kind.name;
+  }
+  return names;
+}
+
 std::string KnownParts() {
   std::string known = "model, trend, frozen";
   for (const DetectorKind& kind : DetectorKinds()) known += ", " + kind.name;
@@ -173,8 +181,10 @@ Status Validate(const DetectorSpec& spec) {
     return MakeError("detector '{}' needs the column it watches", *kind);
   }
   if (!kind && !spec.column.empty()) {
-    return MakeError("a column ('{}') is for a detector kind ({}), none given",
-                     spec.column, KnownParts());
+    return MakeError(
+        "a column ('{}') is for a detector kind ({}), and none is among the "
+        "parts",
+        spec.column, DetectorKindNames());
   }
   if (!kind && !spec.params.empty()) {
     return MakeError(

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <thread>
 
 #include "healer/control_api.h"
@@ -163,10 +164,31 @@ void InstallTestHold(ControllerOptions& options) {
   };
 }
 
+// A file the generations need that is missing would otherwise show only as
+// builds failing and retried for ever.
+Status CheckInputFiles(const UpConfig& config) {
+  const std::pair<const char*, const std::filesystem::path*> files[] = {
+      {"replay", &config.replay},
+      {"provider.local.model", &config.local.model}};
+  for (const auto& [what, path] : files) {
+    if (path->empty()) continue;
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(*path, error)) {
+      return MakeError("{}: {} is not a readable file", what, path->string());
+    }
+    if (!std::ifstream(*path)) {
+      return MakeError("{}: cannot read {}: {}", what, path->string(),
+                       std::strerror(errno));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<UpRuntime>> UpRuntime::Create(UpConfig config) {
   HEIMDALL_RETURN_IF_ERROR(Validate(config));
+  HEIMDALL_RETURN_IF_ERROR(CheckInputFiles(config));
   InstallTestHold(config.controller);
   auto parts = std::make_unique<Parts>();
   parts->config = std::move(config);

@@ -341,5 +341,30 @@ TEST_F(UpEndToEndTest, ASecondControllerOnTheSameStateIsRefused) {
   EXPECT_EQ(OurProcesses().size(), 2u);
 }
 
+// Files the generations need are checked before anything starts, rather
+// than showing up as builds failing and retried for ever.
+TEST_F(UpEndToEndTest, AMissingReplayOrModelFileIsRefusedAtStart) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"--replay", "replay: /nonexistent/series.csv is not a readable file"},
+      {"--model",
+       "provider.local.model: /nonexistent/series.csv is not a readable file"},
+  };
+  for (const auto& [flag, message] : cases) {
+    ProcessSpec spec;
+    spec.program = HEIMDALL_BINARY;
+    spec.args = {"up", "--config", config_.string(), flag,
+                 "/nonexistent/series.csv"};
+    spec.log_path = dir_ / "refused.log";
+    Result<ProcessId> up = SpawnProcess(spec);
+    ASSERT_TRUE(up.ok());
+    int status = 0;
+    ASSERT_EQ(waitpid(up->pid, &status, 0), up->pid);
+    EXPECT_EQ(WEXITSTATUS(status), 1);
+    EXPECT_NE(TailFile(spec.log_path, 4096).find(message), std::string::npos)
+        << TailFile(spec.log_path, 4096);
+    EXPECT_TRUE(OurProcesses().empty());
+  }
+}
+
 }  // namespace
 }  // namespace heimdall::healer

@@ -604,12 +604,23 @@ TEST(SimulateCommand, BrokenReplayFileFailsWithLineNumbers) {
 TEST(SimulateCommand, BadFlagsAreRefused) {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"--speed", "0"},
+        std::vector<std::string>{"--speed", "1e308"},
         std::vector<std::string>{"--rate", "-1"},
         std::vector<std::string>{"--columns", "a"},
         std::vector<std::string>{"--replay", "x.csv", "--seed", "2"}}) {
     SimulateProcess process(args);
     EXPECT_NE(process.Wait(), 0) << process.output();
   }
+}
+
+// More samples a second than a core can simulate would keep a worker busy
+// catching up for ever; the product of speed and rate is bounded.
+TEST(SimulateCommand, MoreSamplesPerSecondThanItCanMakeAreRefused) {
+  SimulateProcess process({"--port", "0", "--speed", "1000", "--rate", "1000"});
+  EXPECT_EQ(process.Wait(), 1);
+  EXPECT_NE(process.output().find("samples per second; at most 100000"),
+            std::string::npos)
+      << process.output();
 }
 
 }  // namespace
