@@ -36,6 +36,10 @@ class FakeProvider : public Provider {
   }
   Result<nlohmann::json> Archive(const Deployment& d) override {
     calls.push_back(fmt::format("archive {}", d.generation_id));
+    if (failing_archives > 0) {
+      --failing_archives;
+      return MakeError("archiving generation {}: disk full", d.generation_id);
+    }
     return nlohmann::json{{"archived", d.generation_id},
                           {"was_alive", alive.count(d.generation_id) > 0}};
   }
@@ -79,6 +83,7 @@ class FakeProvider : public Provider {
   std::vector<std::string> calls;
   int failing_builds = 0;
   int failing_destroys = 0;
+  int failing_archives = 0;
   std::string simulator_url;  // If set, every generation's simulator.
 };
 
