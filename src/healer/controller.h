@@ -117,10 +117,11 @@ class Controller {
   // the target are readings, and those of the provider are retried.
   Status Step();
   // Start(), then Step() every interval until Stop() or the end of a
-  // replay; then destroys the live generation. A store error ends the loop
-  // at once and is returned; the generation is left running (the store can
-  // no longer record what would be done to it) for the next Start() to
-  // adopt or clean up.
+  // replay; then destroys the live generation, unless the provider keeps
+  // it on stop (it stays live in the store for the next Start() to adopt).
+  // A store error ends the loop at once and is returned; the generation is
+  // left running (the store can no longer record what would be done to it)
+  // for the next Start() to adopt or clean up.
   Status Run();
   void Stop();
 

@@ -134,6 +134,11 @@ Status Controller::SaveHealState() {
 }
 
 Status Controller::Shutdown() {
+  if (deployment_ && provider_.KeepOnStop()) {
+    spdlog::info("generation {} left running for the next start to adopt",
+                 deployment_->generation_id);
+    deployment_.reset();
+  }
   if (deployment_) {
     const Status destroyed = provider_.Destroy(*deployment_);
     if (!destroyed.ok()) return destroyed;

@@ -532,6 +532,24 @@ TEST_F(ControllerTest, RunStopsOnRequestAndDestroysTheLiveGeneration) {
   EXPECT_EQ(provider_.max_alive, 1u);
 }
 
+TEST_F(ControllerTest, AProviderThatKeepsOnStopIsAdoptedOnTheNextStart) {
+  provider_.keep_on_stop = true;
+  Controller& controller = NewController();
+  probe_.on_poll = [&] {
+    if (probe_.polls == 3) controller.Stop();
+  };
+  ASSERT_TRUE(controller.Run().ok());
+  EXPECT_EQ(provider_.Count("destroy 1"), 0u);
+  EXPECT_EQ(provider_.alive, (std::set<int64_t>{1}));
+  EXPECT_EQ(Gen(1).status, GenerationStatus::kLive);
+
+  probe_.on_poll = nullptr;
+  Started();
+  EXPECT_EQ(provider_.calls.back(), "adopt 1");
+  EXPECT_EQ(provider_.Count("build 2"), 0u);
+  EXPECT_EQ(controller_->Snapshot().deployment->generation_id, 1);
+}
+
 TEST_F(ControllerTest, RunEndsWithTheTelemetry) {
   probe_.default_mode = Mode::kEnded;
   Controller& controller = NewController();

@@ -52,6 +52,9 @@ struct TerraformProviderOptions {
   std::vector<std::string> replace;
   // Extra arguments for apply and destroy ("-var-file=prod.tfvars").
   std::vector<std::string> extra_args;
+  // Destroy the live generation when the controller stops. False: leave
+  // it for the next start to adopt (a restart does not rebuild a cloud).
+  bool destroy_on_stop = false;
 
   // Where the generation answers, from `output -json`. When a *_url_output
   // is set, that output holds the whole base URL; otherwise the URL is
@@ -103,6 +106,7 @@ class TerraformProvider final : public Provider {
   Status Destroy(const Deployment& deployment) override;
   Result<std::optional<Deployment>> Adopt(
       const std::optional<Deployment>& recorded) override;
+  bool KeepOnStop() const override { return !options_.destroy_on_stop; }
 
   std::filesystem::path ArchiveDir() const;
 

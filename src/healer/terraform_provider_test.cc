@@ -400,6 +400,12 @@ TEST_F(TerraformProviderTest, AdoptDestroysNothingIfTheArchiveFails) {
             std::string::npos);
 }
 
+TEST_F(TerraformProviderTest, KeepsTheGenerationOnStopUnlessConfigured) {
+  EXPECT_TRUE(Make()->KeepOnStop());
+  options_.destroy_on_stop = true;
+  EXPECT_FALSE(Make()->KeepOnStop());
+}
+
 TEST_F(TerraformProviderTest, CreateRefusesAMissingWorkingDir) {
   options_.working_dir = dir_ / "nowhere";
   Result<std::unique_ptr<TerraformProvider>> made =

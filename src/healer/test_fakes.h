@@ -52,6 +52,7 @@ class FakeProvider : public Provider {
     alive.erase(d.generation_id);
     return Status::Ok();
   }
+  bool KeepOnStop() const override { return keep_on_stop; }
   Result<std::optional<Deployment>> Adopt(
       const std::optional<Deployment>& recorded) override {
     calls.push_back(recorded ? fmt::format("adopt {}", recorded->generation_id)
@@ -84,6 +85,7 @@ class FakeProvider : public Provider {
   int failing_builds = 0;
   int failing_destroys = 0;
   int failing_archives = 0;
+  bool keep_on_stop = false;
   std::string simulator_url;  // If set, every generation's simulator.
 };
 
