@@ -65,44 +65,63 @@ std::vector<char*> Pointers(std::vector<std::string>& strings) {
   return pointers;
 }
 
-// Starts the child with stdout and stderr on the write ends of the pipes.
-Result<pid_t> Spawn(const CommandSpec& spec, int out_fd, int err_fd) {
+// posix_spawn's attributes and file actions, released on scope exit.
+struct SpawnSetup {
   posix_spawnattr_t attr;
   posix_spawn_file_actions_t actions;
-  posix_spawnattr_init(&attr);
-  posix_spawn_file_actions_init(&actions);
+  SpawnSetup() {
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_init(&actions);
+  }
+  ~SpawnSetup() {
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+  }
+  SpawnSetup(const SpawnSetup&) = delete;
+  SpawnSetup& operator=(const SpawnSetup&) = delete;
+};
+
+// Own process group, default signals, stdin from /dev/null, stdout and
+// stderr to the pipes, nothing else inherited. 0 or an errno value.
+int Configure(SpawnSetup& setup, const CommandSpec& spec, int out_fd,
+              int err_fd) {
   sigset_t none, all;
   sigemptyset(&none);
   sigfillset(&all);
   // `heimdall up` blocks termination signals in every thread; the child
   // must get them back.
-  int rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-                                               POSIX_SPAWN_SETSIGMASK |
-                                               POSIX_SPAWN_SETSIGDEF);
-  if (rc == 0) rc = posix_spawnattr_setpgroup(&attr, 0);
-  if (rc == 0) rc = posix_spawnattr_setsigmask(&attr, &none);
-  if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr, &all);
+  int rc = posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETPGROUP |
+                                                     POSIX_SPAWN_SETSIGMASK |
+                                                     POSIX_SPAWN_SETSIGDEF);
+  if (rc == 0) rc = posix_spawnattr_setpgroup(&setup.attr, 0);
+  if (rc == 0) rc = posix_spawnattr_setsigmask(&setup.attr, &none);
+  if (rc == 0) rc = posix_spawnattr_setsigdefault(&setup.attr, &all);
+  posix_spawn_file_actions_t* actions = &setup.actions;
   if (rc == 0) {
-    rc =
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    rc = posix_spawn_file_actions_addopen(actions, 0, "/dev/null", O_RDONLY, 0);
   }
-  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
-  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
-  if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(actions, out_fd, 1);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(actions, err_fd, 2);
+  if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(actions, 3);
   if (rc == 0 && !spec.working_dir.empty()) {
-    rc = posix_spawn_file_actions_addchdir_np(&actions,
-                                              spec.working_dir.c_str());
+    rc =
+        posix_spawn_file_actions_addchdir_np(actions, spec.working_dir.c_str());
   }
+  return rc;
+}
+
+// Starts the child with stdout and stderr on the write ends of the pipes.
+Result<pid_t> Spawn(const CommandSpec& spec, int out_fd, int err_fd) {
+  SpawnSetup setup;
+  int rc = Configure(setup, spec, out_fd, err_fd);
   std::vector<std::string> argv = {spec.program.string()};
   argv.insert(argv.end(), spec.args.begin(), spec.args.end());
   std::vector<std::string> env = Environment(spec.env);
   pid_t pid = 0;
   if (rc == 0) {
-    rc = posix_spawnp(&pid, spec.program.c_str(), &actions, &attr,
+    rc = posix_spawnp(&pid, spec.program.c_str(), &setup.actions, &setup.attr,
                       Pointers(argv).data(), Pointers(env).data());
   }
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
   if (rc != 0) {
     return MakeError("starting {} in {}: {}", spec.program.string(),
                      spec.working_dir.empty() ? "." : spec.working_dir.string(),

@@ -75,6 +75,12 @@ void HealMetrics::Register() {
   generation_age_ = &Family(BuildGauge(), "heimdall_generation_age_seconds",
                             "Seconds since the live generation went live", r)
                          .Add(target);
+  RegisterAlertFamilies();
+}
+
+void HealMetrics::RegisterAlertFamilies() {
+  using prometheus::BuildCounter;
+  prometheus::Registry& r = *registry_;
   alerts_ = &Family(BuildCounter(), "heimdall_alerts_total",
                     "Alerts for Alertmanager, by outcome", r);
   alert_requests_ =

@@ -59,6 +59,7 @@ class HealMetrics {
   explicit HealMetrics(std::shared_ptr<prometheus::Registry> registry,
                        std::string target);
   void Register();
+  void RegisterAlertFamilies();
 
   std::shared_ptr<prometheus::Registry> registry_;
   std::string target_;
