@@ -14,8 +14,9 @@
 //   POST /api/alertmanager   Alertmanager webhook (JSON version 4): each
 //                            firing alert whose labels match heal_on asks
 //                            for a heal (reason "alert"; the policy's holds
-//                            apply). 200 {"alerts", "matched",
-//                            "heal_requested"}; 400 naming the bad field.
+//                            apply; ignored while no generation is live).
+//                            200 {"alerts", "matched", "heal_requested"};
+//                            400 naming the bad field.
 //   GET  /healthz            {"status": "ok"}
 // With a token set, every POST needs "Authorization: Bearer TOKEN" (401
 // otherwise). Errors are JSON {"error": "..."}.

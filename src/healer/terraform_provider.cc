@@ -144,6 +144,11 @@ Result<std::unique_ptr<TerraformProvider>> TerraformProvider::Create(
                      options.working_dir.string());
   }
   options.working_dir = std::filesystem::absolute(options.working_dir);
+  // Commands run in the working directory: a relative path to the binary
+  // means one relative to here, not to there.
+  if (options.binary.has_parent_path()) {
+    options.binary = std::filesystem::absolute(options.binary);
+  }
   const std::filesystem::path archives =
       options.state_dir / "terraform" / "archives";
   std::filesystem::create_directories(archives, error);

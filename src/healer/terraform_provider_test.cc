@@ -406,6 +406,17 @@ TEST_F(TerraformProviderTest, KeepsTheGenerationOnStopUnlessConfigured) {
   EXPECT_FALSE(Make()->KeepOnStop());
 }
 
+TEST_F(TerraformProviderTest,
+       ARelativeBinaryPathIsResolvedFromHereNotTheModule) {
+  const std::filesystem::path here = std::filesystem::current_path();
+  std::filesystem::current_path(dir_);
+  options_.binary = "./terraform";
+  auto provider = Make();
+  std::filesystem::current_path(here);
+  Result<Deployment> built = provider->Build(1);
+  EXPECT_TRUE(built.ok()) << built.error().message();
+}
+
 TEST_F(TerraformProviderTest, CreateRefusesAMissingWorkingDir) {
   options_.working_dir = dir_ / "nowhere";
   Result<std::unique_ptr<TerraformProvider>> made =
