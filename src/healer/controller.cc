@@ -266,6 +266,10 @@ Status Controller::HealOnAlert(const Reading& reading,
   heal_state_ = step.state;
   last_decision_ = step.decision;
   if (step.decision.action == Action::kNone) {
+    // TODO: an alert held by grace, cooldown or backoff is dropped here;
+    // only Alertmanager re-sending it (repeat_interval, a group change)
+    // brings it back. Keeping firing alerts by fingerprint (cleared by
+    // resolved notifications) would let the heal follow when the hold ends.
     spdlog::info("alert not acted on ({}): {}", ToString(step.decision.hold),
                  detail);
     return SaveHealState();
