@@ -281,6 +281,11 @@ Status Validate(const UpConfig& config) {
         "provider.kind: \"{}\" is not a known provider (local, terraform)",
         config.provider);
   }
+  if (config.provider == "terraform" && !config.replay.empty()) {
+    return Error(
+        "provider.local.replay: the terraform provider runs no local "
+        "simulator to replay into");
+  }
   if (config.provider == "terraform" && config.terraform.working_dir.empty()) {
     return Error(
         "provider.terraform.working_dir: required by provider "

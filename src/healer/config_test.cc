@@ -198,6 +198,9 @@ TEST(Validate, RejectsOutOfRangeValues) {
             std::string::npos);
   config.terraform.working_dir = "deploy/terraform";
   EXPECT_TRUE(Validate(config).ok());
+  config.replay = "vitals.csv";
+  EXPECT_NE(Validate(config).ToString().find("replay"), std::string::npos);
+  config.replay.clear();
   config.terraform.apply_timeout = 0ms;
   EXPECT_FALSE(Validate(config).ok());
   config = UpConfig{};
