@@ -15,19 +15,33 @@ packages=(
   libtomlplusplus-dev libsqlite3-dev libcurl4-openssl-dev prometheus-cpp-dev
   libhttp-parser-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
+# The integration tests start their own, on loopback. Without recommends:
+# no node exporter and IPMI tools come along.
+test_packages=(prometheus prometheus-alertmanager)
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
     || missing+=("$p")
 done
-if ((${#missing[@]})); then
-  echo "bootstrap: installing ${missing[*]}"
+missing_tests=()
+for p in "${test_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+    || missing_tests+=("$p")
+done
+if ((${#missing[@]} + ${#missing_tests[@]})); then
+  echo "bootstrap: installing ${missing[*]} ${missing_tests[*]}"
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -q
-  $sudo apt-get install -y -q -o DPkg::Lock::Timeout=600 "${missing[@]}"
+  if ((${#missing[@]})); then
+    $sudo apt-get install -y -q -o DPkg::Lock::Timeout=600 "${missing[@]}"
+  fi
+  if ((${#missing_tests[@]})); then
+    $sudo apt-get install -y -q -o DPkg::Lock::Timeout=600 \
+      --no-install-recommends "${missing_tests[@]}"
+  fi
 fi
 
 build_dir=${BUILD_DIR:-build}

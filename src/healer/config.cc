@@ -70,6 +70,33 @@ Setter DurationSetting(Duration* out) {
   };
 }
 
+Setter Port(uint16_t* out) {
+  return [out](const toml::node& node) -> Status {
+    if (!node.is_integer()) return Error("expected a port number");
+    const int64_t value = *node.value<int64_t>();
+    if (value < 1 || value > 65535) return Error("expected a port 1-65535");
+    *out = static_cast<uint16_t>(value);
+    return Status::Ok();
+  };
+}
+
+// A table of string values with any keys (label matchers).
+Setter TextMap(std::map<std::string, std::string>* out) {
+  return [out](const toml::node& node) -> Status {
+    const toml::table* table = node.as_table();
+    if (table == nullptr) return Error("expected a table of strings");
+    std::map<std::string, std::string> values;
+    for (const auto& [key, value] : *table) {
+      if (!value.is_string()) {
+        return MakeError("\"{}\": expected a string", key.str());
+      }
+      values[std::string(key.str())] = *value.value<std::string>();
+    }
+    *out = std::move(values);
+    return Status::Ok();
+  };
+}
+
 Setter TextList(std::vector<std::string>* out) {
   return [out](const toml::node& node) -> Status {
     const toml::array* array = node.as_array();
@@ -100,8 +127,40 @@ Setter NumberTable(std::map<std::string, double>* out) {
   };
 }
 
-// Every key the file may set, by dotted path.
-std::map<std::string, Setter> Settings(UpConfig& c) {
+void AddTerraformSettings(TerraformProviderOptions& t,
+                          std::map<std::string, Setter>& settings) {
+  const std::string prefix = "provider.terraform.";
+  const std::pair<const char*, Setter> keys[] = {
+      {"binary", PathSetting(&t.binary)},
+      {"working_dir", PathSetting(&t.working_dir)},
+      {"replace", TextList(&t.replace)},
+      {"extra_args", TextList(&t.extra_args)},
+      {"destroy_on_stop", Boolean(&t.destroy_on_stop)},
+      {"address_output", Text(&t.address_output)},
+      {"simulator_url_output", Text(&t.simulator_url_output)},
+      {"predictor_url_output", Text(&t.predictor_url_output)},
+      {"simulator_port", Port(&t.simulator_port)},
+      {"predictor_port", Port(&t.predictor_port)},
+      {"init_timeout", DurationSetting(&t.init_timeout)},
+      {"apply_timeout", DurationSetting(&t.apply_timeout)},
+      {"destroy_timeout", DurationSetting(&t.destroy_timeout)},
+      {"query_timeout", DurationSetting(&t.query_timeout)},
+      {"ready_timeout", DurationSetting(&t.ready_timeout)},
+  };
+  for (const auto& [key, setter] : keys) settings[prefix + key] = setter;
+}
+
+void AddAlertmanagerSettings(AlertmanagerConfig& a,
+                             std::map<std::string, Setter>& settings) {
+  settings["alertmanager.url"] = Text(&a.url);
+  settings["alertmanager.timeout"] = DurationSetting(&a.timeout);
+  settings["alertmanager.queue_size"] = Integer(&a.queue_size);
+  settings["alertmanager.resolve_after"] = DurationSetting(&a.resolve_after);
+  settings["alertmanager.heal_on"] = TextMap(&a.heal_on);
+}
+
+// The keys of the controller, policy, local provider, probe, API and store.
+std::map<std::string, Setter> CoreSettings(UpConfig& c) {
   HealPolicy& p = c.controller.policy;
   LocalProviderOptions& l = c.local;
   return {
@@ -146,7 +205,16 @@ std::map<std::string, Setter> Settings(UpConfig& c) {
   };
 }
 
-// Applies every leaf of `table` under `prefix`; tables recurse.
+// Every key the file may set, by dotted path.
+std::map<std::string, Setter> Settings(UpConfig& c) {
+  std::map<std::string, Setter> settings = CoreSettings(c);
+  AddTerraformSettings(c.terraform, settings);
+  AddAlertmanagerSettings(c.alertmanager, settings);
+  return settings;
+}
+
+// Applies every leaf of `table` under `prefix`; tables recurse unless a
+// setting takes the whole table.
 Status Apply(const toml::table& table, const std::string& prefix,
              std::map<std::string, Setter>& settings, std::string_view name) {
   for (const auto& [key, node] : table) {
@@ -208,10 +276,30 @@ Status Validate(const UpConfig& config) {
   if (config.controller.incident_readings < 1) {
     return Error("controller.incident_readings: must be at least 1");
   }
-  if (config.provider != "local") {
-    return MakeError("provider.kind: \"{}\" is not a known provider (local)",
-                     config.provider);
+  if (config.provider != "local" && config.provider != "terraform") {
+    return MakeError(
+        "provider.kind: \"{}\" is not a known provider (local, terraform)",
+        config.provider);
   }
+  if (config.provider == "terraform" && !config.replay.empty()) {
+    return Error(
+        "provider.local.replay: the terraform provider runs no local "
+        "simulator to replay into");
+  }
+  if (config.provider == "terraform" && config.terraform.working_dir.empty()) {
+    return Error(
+        "provider.terraform.working_dir: required by provider "
+        "\"terraform\"");
+  }
+  for (Duration d :
+       {config.terraform.init_timeout, config.terraform.apply_timeout,
+        config.terraform.destroy_timeout, config.terraform.query_timeout,
+        config.terraform.ready_timeout}) {
+    if (d <= Duration(0)) {
+      return Error("provider.terraform: timeouts must be positive");
+    }
+  }
+  HEIMDALL_RETURN_IF_ERROR(Validate(config.alertmanager));
   if (config.max_samples < 1) return Error("store.max_samples: must be >= 1");
   HEIMDALL_RETURN_IF_ERROR(
       detect::Validate(config.detector).Annotate("detector"));
@@ -222,6 +310,24 @@ Status Validate(const UpConfig& config) {
   }
   Result<std::pair<std::string, uint16_t>> listen = ParseListen(config.listen);
   if (!listen.ok()) return listen.error().Annotate("api.listen");
+  return Status::Ok();
+}
+
+Status Validate(const AlertmanagerConfig& config) {
+  if (!config.url.empty() && !config.url.starts_with("http://") &&
+      !config.url.starts_with("https://")) {
+    return MakeError("alertmanager.url: \"{}\" is not an http(s) URL",
+                     config.url);
+  }
+  if (config.timeout <= Duration(0)) {
+    return Error("alertmanager.timeout: must be positive");
+  }
+  if (config.queue_size < 1) {
+    return Error("alertmanager.queue_size: must be at least 1");
+  }
+  if (config.resolve_after <= Duration(0)) {
+    return Error("alertmanager.resolve_after: must be positive");
+  }
   return Status::Ok();
 }
 

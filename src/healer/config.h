@@ -9,6 +9,7 @@
 #define HEIMDALL_HEALER_CONFIG_H_
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,8 +20,24 @@
 #include "healer/controller.h"
 #include "healer/local_provider.h"
 #include "healer/probe.h"
+#include "healer/terraform_provider.h"
 
 namespace heimdall::healer {
+
+// Where `heimdall up` sends its alerts, and which alerts it heals on.
+struct AlertmanagerConfig {
+  // Base URL ("http://127.0.0.1:9093"); alerts go to URL/api/v2/alerts.
+  // Empty: no alerts are sent.
+  std::string url;
+  Duration timeout = std::chrono::seconds(2);
+  // Alerts waiting to be sent; more are dropped (and counted).
+  int queue_size = 64;
+  // Sent alerts end (resolve) this long after they start.
+  Duration resolve_after = std::chrono::minutes(5);
+  // A firing alert posted to POST /api/alertmanager whose labels include
+  // all of these (exact values) triggers a heal. Empty: none does.
+  std::map<std::string, std::string> heal_on;
+};
 
 struct UpConfig {
   // Store, logs, archives and the default model live here.
@@ -30,10 +47,13 @@ struct UpConfig {
   int max_samples = 10'000;
   // Interval, policy (threshold, grace, backoff, breaker, dry-run).
   ControllerOptions controller;
-  // Only "local" for now.
+  // "local" or "terraform".
   std::string provider = "local";
   // The local provider (its state_dir and health_check are wired by `up`).
   LocalProviderOptions local;
+  // The Terraform provider (state_dir and health_check wired by `up`).
+  TerraformProviderOptions terraform;
+  AlertmanagerConfig alertmanager;
   // A recorded series for the simulator to replay (simulate --replay).
   std::filesystem::path replay;
   HttpProbeOptions probe;
@@ -57,6 +77,8 @@ Result<UpConfig> ParseUpConfig(std::string_view text, std::string_view name);
 // Checks the whole configuration (the policy's ranges, a provider we know,
 // a positive interval, a listen address with a port).
 Status Validate(const UpConfig& config);
+// Checks the URL scheme, a positive timeout and queue size.
+Status Validate(const AlertmanagerConfig& config);
 
 // "250ms", "5s", "2m", "1h", "1m30s" -> milliseconds. Fails on a missing
 // or unknown unit, a negative or absurd value.

@@ -4,6 +4,8 @@
 
 #include <fstream>
 
+#include "healer/alerts.h"
+
 namespace heimdall::healer {
 namespace {
 
@@ -108,6 +110,47 @@ TEST(ParseUpConfig, TheDefaultDetectorIsTrendAndFrozen) {
             (std::vector<std::string>{"trend", "frozen"}));
 }
 
+TEST(ParseUpConfig, ReadsTerraformAndAlertmanager) {
+  Result<UpConfig> config = ParseUpConfig(R"(
+[provider]
+kind = "terraform"
+[provider.terraform]
+binary = "tofu"
+working_dir = "deploy/terraform"
+replace = ["aws_instance.heimdall"]
+extra_args = ["-var-file=prod.tfvars"]
+address_output = "ip"
+simulator_port = 6001
+apply_timeout = "20m"
+[alertmanager]
+url = "http://127.0.0.1:9093"
+timeout = "1s"
+queue_size = 8
+[alertmanager.heal_on]
+alertname = "VitalsDown"
+job = "vitals"
+)",
+                                          "tf.toml");
+  ASSERT_TRUE(config.ok()) << config.error().message();
+  EXPECT_EQ(config->provider, "terraform");
+  EXPECT_EQ(config->terraform.binary, "tofu");
+  EXPECT_EQ(config->terraform.working_dir, "deploy/terraform");
+  EXPECT_EQ(config->terraform.replace,
+            (std::vector<std::string>{"aws_instance.heimdall"}));
+  EXPECT_EQ(config->terraform.extra_args,
+            (std::vector<std::string>{"-var-file=prod.tfvars"}));
+  EXPECT_EQ(config->terraform.address_output, "ip");
+  EXPECT_EQ(config->terraform.simulator_port, 6001);
+  EXPECT_EQ(config->terraform.predictor_port, 5002);
+  EXPECT_EQ(config->terraform.apply_timeout, 20min);
+  EXPECT_EQ(config->alertmanager.url, "http://127.0.0.1:9093");
+  EXPECT_EQ(config->alertmanager.timeout, 1s);
+  EXPECT_EQ(config->alertmanager.queue_size, 8);
+  EXPECT_EQ(config->alertmanager.heal_on,
+            (Labels{{"alertname", "VitalsDown"}, {"job", "vitals"}}));
+  EXPECT_TRUE(Validate(*config).ok());
+}
+
 TEST(ParseUpConfig, ErrorsNameTheFileLineAndKey) {
   struct Case {
     const char* text;
@@ -127,6 +170,11 @@ TEST(ParseUpConfig, ErrorsNameTheFileLineAndKey) {
       {"[detector.params]\nmemory = \"big\"\n",
        "detector.params: memory: expected a number"},
       {"[detector]\nparams = 3\n", "detector.params: expected a table"},
+      {"[provider.terraform]\nsimulator_port = 70000\n",
+       "provider.terraform.simulator_port: expected a port"},
+      {"[alertmanager.heal_on]\nseverity = 3\n",
+       "alertmanager.heal_on: \"severity\": expected a string"},
+      {"[alertmanager]\nheal_on = \"all\"\n", "expected a table"},
   };
   for (const Case& c : cases) {
     Result<UpConfig> config = ParseUpConfig(c.text, "bad.toml");
@@ -141,8 +189,27 @@ TEST(Validate, RejectsOutOfRangeValues) {
   config.controller.policy.threshold = 1.5;
   EXPECT_NE(Validate(config).ToString().find("threshold"), std::string::npos);
   config = UpConfig{};
-  config.provider = "terraform";
+  config.provider = "kubernetes";
   EXPECT_NE(Validate(config).ToString().find("provider.kind"),
+            std::string::npos);
+  config = UpConfig{};
+  config.provider = "terraform";
+  EXPECT_NE(Validate(config).ToString().find("provider.terraform.working_dir"),
+            std::string::npos);
+  config.terraform.working_dir = "deploy/terraform";
+  EXPECT_TRUE(Validate(config).ok());
+  config.replay = "vitals.csv";
+  EXPECT_NE(Validate(config).ToString().find("replay"), std::string::npos);
+  config.replay.clear();
+  config.terraform.apply_timeout = 0ms;
+  EXPECT_FALSE(Validate(config).ok());
+  config = UpConfig{};
+  config.alertmanager.url = "127.0.0.1:9093";
+  EXPECT_NE(Validate(config).ToString().find("alertmanager.url"),
+            std::string::npos);
+  config = UpConfig{};
+  config.alertmanager.queue_size = 0;
+  EXPECT_NE(Validate(config).ToString().find("alertmanager.queue_size"),
             std::string::npos);
   config = UpConfig{};
   config.controller.interval = 0ms;

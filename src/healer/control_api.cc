@@ -1,5 +1,8 @@
 #include "healer/control_api.h"
 
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 
 #include "http/client.h"
@@ -36,6 +39,18 @@ Result<int> ParseLimit(const http::Request& request) {
   return limit;
 }
 
+// alertname{label="value",...}, for the incident's detail.
+std::string Describe(const ReceivedAlert& alert) {
+  std::vector<std::string> labels;
+  for (const auto& [name, value] : alert.labels) {
+    if (name != "alertname")
+      labels.push_back(fmt::format("{}=\"{}\"", name, value));
+  }
+  const auto name = alert.labels.find("alertname");
+  return fmt::format("{}{{{}}}", name == alert.labels.end() ? "" : name->second,
+                     fmt::join(labels, ","));
+}
+
 http::Response Accepted(std::string_view command) {
   return http::JsonResponse(202, {{"accepted", command}});
 }
@@ -66,6 +81,8 @@ void ControlApi::Register(http::Router& router) {
   router.Handle("POST", "/api/pause", bind(&ControlApi::Pause));
   router.Handle("POST", "/api/resume", bind(&ControlApi::Resume));
   router.Handle("POST", "/api/breaker/reset", bind(&ControlApi::ResetBreaker));
+  router.Handle("POST", "/api/alertmanager",
+                bind(&ControlApi::AlertmanagerWebhook));
   router.Handle("GET", "/healthz", [](const http::Request&) {
     return http::JsonResponse(200, {{"status", "ok"}});
   });
@@ -181,6 +198,37 @@ http::Response ControlApi::ResetBreaker(const http::Request& request) {
   if (auto refusal = Refuse(request)) return *refusal;
   controller_.ResetBreaker();
   return Accepted("breaker reset");
+}
+
+}  // namespace heimdall::healer
+
+namespace heimdall::healer {
+
+http::Response ControlApi::AlertmanagerWebhook(const http::Request& request) {
+  if (auto refusal = Refuse(request)) return *refusal;
+  Result<std::vector<ReceivedAlert>> alerts =
+      ParseAlertmanagerWebhook(request.body);
+  if (!alerts.ok()) {
+    return http::Response::JsonError(400, alerts.error().message());
+  }
+  std::vector<std::string> matched;
+  for (const ReceivedAlert& alert : *alerts) {
+    const bool match =
+        alert.firing && MatchesHealTrigger(alert.labels, options_.heal_on);
+    if (options_.on_alert_result) {
+      options_.on_alert_result(match ? "matched" : "ignored");
+    }
+    if (match) matched.push_back(Describe(alert));
+  }
+  if (!matched.empty()) {
+    const std::string detail =
+        fmt::format("alert {}", fmt::join(matched, ", "));
+    spdlog::info("heal requested by {}", detail);
+    controller_.RequestAlertHeal(detail);
+  }
+  return http::JsonResponse(200, {{"alerts", alerts->size()},
+                                  {"matched", matched.size()},
+                                  {"heal_requested", !matched.empty()}});
 }
 
 }  // namespace heimdall::healer

@@ -11,6 +11,12 @@
 //   POST /api/pause          record "would heal", never heal      -> 202
 //   POST /api/resume                                             -> 202
 //   POST /api/breaker/reset  close the circuit breaker            -> 202
+//   POST /api/alertmanager   Alertmanager webhook (JSON version 4): each
+//                            firing alert whose labels match heal_on asks
+//                            for a heal (reason "alert"; the policy's holds
+//                            apply; ignored while no generation is live).
+//                            200 {"alerts", "matched", "heal_requested"};
+//                            400 naming the bad field.
 //   GET  /healthz            {"status": "ok"}
 // With a token set, every POST needs "Authorization: Bearer TOKEN" (401
 // otherwise). Errors are JSON {"error": "..."}.
@@ -24,6 +30,7 @@
 #include <mutex>
 #include <string>
 
+#include "healer/alerts.h"
 #include "healer/controller.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -37,6 +44,10 @@ namespace heimdall::healer {
 struct ControlApiOptions {
   std::string token;  // Empty: POSTs are open (loopback only by default).
   Duration forward_timeout = std::chrono::seconds(2);
+  // Labels a webhook alert must carry to trigger a heal; empty: none does.
+  Labels heal_on;
+  // Told "matched" or "ignored" for each alert received; may be empty.
+  std::function<void(std::string_view)> on_alert_result;
 };
 
 class ControlApi {
@@ -61,6 +72,7 @@ class ControlApi {
   http::Response Pause(const http::Request& request);
   http::Response Resume(const http::Request& request);
   http::Response ResetBreaker(const http::Request& request);
+  http::Response AlertmanagerWebhook(const http::Request& request);
 
  private:
   // nullopt if allowed; else the 401 to send.

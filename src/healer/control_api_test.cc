@@ -32,8 +32,10 @@ class ControlApiTest : public ::testing::Test {
     controller_ = std::make_unique<Controller>(options_, *store_, provider_,
                                                probe_, clock_);
     EXPECT_TRUE(controller_->Start().ok());
-    api_ = std::make_unique<ControlApi>(*controller_, *store_,
-                                        ControlApiOptions{token, 1s});
+    ControlApiOptions options;
+    options.token = std::move(token);
+    options.forward_timeout = 1s;
+    api_ = std::make_unique<ControlApi>(*controller_, *store_, options);
     return *api_;
   }
   void Step() {
@@ -193,6 +195,125 @@ TEST_F(ControlApiTest, AnUnreachableSimulatorIsABadGateway) {
   EXPECT_EQ(api.Faults(Post("/api/faults", "{}")).status, 502);
 }
 
+// Alertmanager's webhook body with one alert per (status, labels).
+std::string Webhook(
+    const std::vector<std::pair<std::string, nlohmann::json>>& alerts) {
+  nlohmann::json body = {{"version", "4"},
+                         {"groupKey", "{}:{alertname=\"TargetDown\"}"},
+                         {"status", "firing"},
+                         {"receiver", "heimdall"},
+                         {"alerts", nlohmann::json::array()}};
+  for (const auto& [status, labels] : alerts) {
+    body["alerts"].push_back({{"status", status},
+                              {"labels", labels},
+                              {"annotations", {{"summary", "down"}}},
+                              {"startsAt", "2026-12-04T19:00:00Z"}});
+  }
+  return body.dump();
+}
+
+TEST_F(ControlApiTest, AMatchingFiringAlertHealsWithReasonAlert) {
+  Api();
+  std::vector<std::string> results;
+  ControlApiOptions options;
+  options.heal_on = {{"alertname", "TargetDown"}, {"job", "vitals"}};
+  options.on_alert_result = [&](std::string_view r) {
+    results.emplace_back(r);
+  };
+  ControlApi api(*controller_, *store_, options);
+
+  const http::Response response = api.AlertmanagerWebhook(Post(
+      "/api/alertmanager",
+      Webhook(
+          {{"firing",
+            {{"alertname", "TargetDown"}, {"job", "vitals"}, {"i", "1"}}},
+           {"resolved", {{"alertname", "TargetDown"}, {"job", "vitals"}}},
+           {"firing", {{"alertname", "TargetDown"}, {"job", "other"}}},
+           {"firing", {{"alertname", "HighLatency"}, {"job", "vitals"}}}})));
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(Body(response)["alerts"], 4);
+  EXPECT_EQ(Body(response)["matched"], 1);
+  EXPECT_EQ(Body(response)["heal_requested"], true);
+  EXPECT_EQ(results, (std::vector<std::string>{"matched", "ignored", "ignored",
+                                               "ignored"}));
+  Step();
+  const std::vector<store::Incident> incidents =
+      store_->ListIncidents("default", 10).value();
+  ASSERT_EQ(incidents.size(), 1u);
+  EXPECT_EQ(incidents[0].reason, "alert");
+  EXPECT_NE(incidents[0].detail.find("TargetDown{i=\"1\",job=\"vitals\"}"),
+            std::string::npos)
+      << incidents[0].detail;
+  EXPECT_EQ(provider_.Count("destroy 1"), 1u);
+}
+
+TEST_F(ControlApiTest, ResolvedOrUnmatchedAlertsHealNothing) {
+  Api();
+  ControlApiOptions options;
+  options.heal_on = {{"alertname", "TargetDown"}};
+  ControlApi api(*controller_, *store_, options);
+  const http::Response response = api.AlertmanagerWebhook(Post(
+      "/api/alertmanager", Webhook({{"resolved", {{"alertname", "TargetDown"}}},
+                                    {"firing", {{"alertname", "targetdown"}}},
+                                    {"firing", {{"severity", "critical"}}}})));
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(Body(response)["matched"], 0);
+  EXPECT_EQ(Body(response)["heal_requested"], false);
+  Step();
+  EXPECT_TRUE(store_->ListIncidents("default", 10).value().empty());
+  EXPECT_EQ(provider_.Count("destroy 1"), 0u);
+}
+
+TEST_F(ControlApiTest, BadWebhookBodiesAreRefusedNamingTheField) {
+  ControlApi& api = Api();
+  struct Case {
+    std::string body;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"{not json", "not JSON"},
+      {"[]", "not a JSON object"},
+      {R"({"alerts": []})", "version"},
+      {R"({"version": "3", "alerts": []})", "version"},
+      {R"({"version": "4"})", "alerts: missing"},
+      {R"({"version": "4", "alerts": {}})", "alerts: missing or not an array"},
+      {R"({"version": "4", "alerts": [{"labels": {}}]})", "alerts[0].status"},
+      {R"({"version": "4", "alerts": [{"status": "pending", "labels": {}}]})",
+       "alerts[0].status"},
+      {R"({"version": "4", "alerts": [{"status": "firing"}]})",
+       "alerts[0].labels: missing"},
+      {R"({"version": "4", "alerts": [{"status": "firing", "labels": []}]})",
+       "alerts[0].labels: not an object"},
+      {R"({"version": "4", "alerts": [{"status": "firing", "labels": {"a": 1}}]})",
+       "alerts[0].labels.a: not a string"},
+  };
+  for (const Case& c : cases) {
+    const http::Response response =
+        api.AlertmanagerWebhook(Post("/api/alertmanager", c.body));
+    EXPECT_EQ(response.status, 400) << c.body;
+    EXPECT_NE(Body(response)["error"].get<std::string>().find(c.error),
+              std::string::npos)
+        << c.body << " -> " << response.body;
+  }
+}
+
+TEST_F(ControlApiTest, TheWebhookNeedsTheToken) {
+  Api();
+  ControlApiOptions options;
+  options.token = "s3cret";
+  options.heal_on = {{"alertname", "TargetDown"}};
+  ControlApi api(*controller_, *store_, options);
+  const std::string body = Webhook({{"firing", {{"alertname", "TargetDown"}}}});
+  EXPECT_EQ(api.AlertmanagerWebhook(Post("/api/alertmanager", body)).status,
+            401);
+  EXPECT_EQ(
+      api.AlertmanagerWebhook(Post("/api/alertmanager", body, "wrong")).status,
+      401);
+  EXPECT_EQ(
+      api.AlertmanagerWebhook(Post("/api/alertmanager", body, "s3cret")).status,
+      200);
+}
+
 TEST_F(ControlApiTest, RoutesAreRegistered) {
   ControlApi& api = Api();
   http::Router router;
@@ -201,6 +322,7 @@ TEST_F(ControlApiTest, RoutesAreRegistered) {
   EXPECT_EQ(router.Dispatch(Get("/healthz")).status, 200);
   EXPECT_EQ(router.Dispatch(Get("/api/heal")).status, 405);
   EXPECT_EQ(router.Dispatch(Post("/api/breaker/reset")).status, 202);
+  EXPECT_EQ(router.Dispatch(Post("/api/alertmanager", "{}")).status, 400);
 }
 
 }  // namespace

@@ -40,6 +40,20 @@ std::string_view ToString(Phase phase) {
   return "?";
 }
 
+std::string_view ToString(HealEvent::Kind kind) {
+  switch (kind) {
+    case HealEvent::Kind::kStarted:
+      return "started";
+    case HealEvent::Kind::kDone:
+      return "done";
+    case HealEvent::Kind::kFailed:
+      return "failed";
+    case HealEvent::Kind::kBreakerOpened:
+      return "breaker_opened";
+  }
+  return "?";
+}
+
 nlohmann::json ToJson(const ControllerSnapshot& s) {
   const HealState& h = s.heal_state;
   return {{"phase", ToString(s.phase)},
@@ -56,7 +70,9 @@ nlohmann::json ToJson(const ControllerSnapshot& s) {
            s.last_reading ? s.last_reading->ToJson() : nlohmann::json(nullptr)},
           {"last_decision", ToJson(s.last_decision)},
           {"heals", s.heals},
+          {"failed_heals", s.failed_heals},
           {"incidents", s.incidents},
+          {"readings", s.readings},
           {"problem", s.problem}};
 }
 
@@ -99,7 +115,15 @@ void Controller::Stop() {
 void Controller::RequestHeal() {
   {
     std::lock_guard lock(mutex_);
-    commands_.push_back(Command::kHeal);
+    commands_.push_back({CommandKind::kHeal, ""});
+  }
+  clock_.Wake();
+}
+
+void Controller::RequestAlertHeal(std::string detail) {
+  {
+    std::lock_guard lock(mutex_);
+    commands_.push_back({CommandKind::kAlertHeal, std::move(detail)});
   }
   clock_.Wake();
 }
@@ -107,7 +131,8 @@ void Controller::RequestHeal() {
 void Controller::SetPaused(bool paused) {
   {
     std::lock_guard lock(mutex_);
-    commands_.push_back(paused ? Command::kPause : Command::kResume);
+    commands_.push_back(
+        {paused ? CommandKind::kPause : CommandKind::kResume, ""});
   }
   clock_.Wake();
 }
@@ -115,7 +140,7 @@ void Controller::SetPaused(bool paused) {
 void Controller::ResetBreaker() {
   {
     std::lock_guard lock(mutex_);
-    commands_.push_back(Command::kResetBreaker);
+    commands_.push_back({CommandKind::kResetBreaker, ""});
   }
   clock_.Wake();
 }
@@ -123,6 +148,23 @@ void Controller::ResetBreaker() {
 ControllerSnapshot Controller::Snapshot() const {
   std::lock_guard lock(mutex_);
   return snapshot_;
+}
+
+void Controller::Emit(HealEvent::Kind kind, std::string reason,
+                      std::optional<double> probability, Duration duration,
+                      std::string detail) {
+  if (!options_.on_heal_event) return;
+  HealEvent event;
+  event.kind = kind;
+  event.target = options_.target;
+  event.reason = std::move(reason);
+  event.generation_id = open_heal_    ? open_heal_->from_generation
+                        : deployment_ ? deployment_->generation_id
+                                      : 0;
+  event.probability = probability;
+  event.duration = duration;
+  event.detail = std::move(detail);
+  options_.on_heal_event(event);
 }
 
 void Controller::Publish() {
@@ -134,45 +176,55 @@ void Controller::Publish() {
   snapshot_.last_reading = last_reading_;
   snapshot_.last_decision = last_decision_;
   snapshot_.heals = heals_;
+  snapshot_.failed_heals = failed_heals_;
   snapshot_.incidents = incidents_;
+  snapshot_.readings = readings_;
+  snapshot_.live_since = deployment_ ? live_since_ : TimePoint{};
   snapshot_.problem = problem_;
 }
 
 Status Controller::Step() {
-  bool heal_requested = false;
-  Status status = ApplyCommands(&heal_requested);
+  std::optional<HealRequest> heal_request;
+  Status status = ApplyCommands(&heal_request);
   if (status.ok()) {
     if (open_heal_ && open_heal_->phase == "destroying") {
       status = ContinueDestroy();
     } else if (!deployment_) {
       if (clock_.Now() >= build_not_before_) status = BuildNext();
     } else {
-      status = Watch(heal_requested);
+      status = Watch(heal_request);
     }
   }
   Publish();
   return status;
 }
 
-Status Controller::ApplyCommands(bool* heal_requested) {
+Status Controller::ApplyCommands(std::optional<HealRequest>* heal_request) {
   std::vector<Command> commands;
   {
     std::lock_guard lock(mutex_);
     commands.swap(commands_);
   }
   bool changed = false;
-  for (Command command : commands) {
-    switch (command) {
-      case Command::kHeal:
-        *heal_requested = true;
+  for (Command& command : commands) {
+    switch (command.kind) {
+      case CommandKind::kHeal:
+        *heal_request = HealRequest{HealReason::kForced, ""};
         break;
-      case Command::kPause:
-      case Command::kResume:
-        heal_state_.paused = command == Command::kPause;
+      case CommandKind::kAlertHeal:
+        // An operator's forced heal wins over an alert in the same step.
+        if (!*heal_request) {
+          *heal_request =
+              HealRequest{HealReason::kAlert, std::move(command.detail)};
+        }
+        break;
+      case CommandKind::kPause:
+      case CommandKind::kResume:
+        heal_state_.paused = command.kind == CommandKind::kPause;
         spdlog::info("healing {}", heal_state_.paused ? "paused" : "resumed");
         changed = true;
         break;
-      case Command::kResetBreaker:
+      case CommandKind::kResetBreaker:
         heal_state_ = healer::ResetBreaker(heal_state_);
         spdlog::info("circuit breaker reset: automatic healing resumes");
         changed = true;
@@ -182,17 +234,21 @@ Status Controller::ApplyCommands(bool* heal_requested) {
   return changed ? SaveHealState() : Status::Ok();
 }
 
-Status Controller::Watch(bool heal_requested) {
+Status Controller::Watch(const std::optional<HealRequest>& heal_request) {
   phase_ = Phase::kWatching;
   const Reading reading = probe_.Poll(*deployment_, clock_.Now());
   last_reading_ = reading;
+  ++readings_;
   HEIMDALL_RETURN_IF_ERROR(RecordSample(reading));
   if (reading.ended) {
     spdlog::info("telemetry ended ({}); stopping", reading.error);
     ended_ = true;
     return Status::Ok();
   }
-  if (heal_requested) {
+  if (heal_request && heal_request->reason == HealReason::kAlert) {
+    return HealOnAlert(reading, heal_request->detail);
+  }
+  if (heal_request) {
     spdlog::info("forced heal requested");
     heal_state_ = OnForcedHeal(heal_state_, reading.time);
     return Heal(reading, HealReason::kForced);
@@ -201,6 +257,26 @@ Status Controller::Watch(bool heal_requested) {
       Decide(options_.policy, heal_state_, reading.ToObservation());
   heal_state_ = step.state;
   last_decision_ = step.decision;
+  return Act(reading, step.decision);
+}
+
+Status Controller::HealOnAlert(const Reading& reading,
+                               const std::string& detail) {
+  const healer::Step step = OnAlert(options_.policy, heal_state_, reading.time);
+  heal_state_ = step.state;
+  last_decision_ = step.decision;
+  if (step.decision.action == Action::kNone) {
+    // TODO: an alert held by grace, cooldown or backoff is dropped here;
+    // only Alertmanager re-sending it (repeat_interval, a group change)
+    // brings it back. Keeping firing alerts by fingerprint (cleared by
+    // resolved notifications) would let the heal follow when the hold ends.
+    spdlog::info("alert not acted on ({}): {}", ToString(step.decision.hold),
+                 detail);
+    return SaveHealState();
+  }
+  if (step.decision.action == Action::kHeal) {
+    return Heal(reading, HealReason::kAlert, "healing: " + detail);
+  }
   return Act(reading, step.decision);
 }
 
@@ -216,6 +292,10 @@ Status Controller::Act(const Reading& reading, const Decision& decision) {
         std::chrono::duration_cast<std::chrono::seconds>(
             options_.policy.breaker.window)
             .count());
+  }
+  if (decision.breaker_tripped) {
+    Emit(HealEvent::Kind::kBreakerOpened,
+         std::string(ToString(decision.reason)), reading.probability);
   }
   const std::string_view action =
       decision.breaker_tripped ? "breaker_open" : "would_heal";
@@ -275,9 +355,10 @@ Result<int64_t> Controller::RecordIncident(const Reading& reading,
   return id;
 }
 
-Status Controller::Heal(const Reading& reading, HealReason reason) {
+Status Controller::Heal(const Reading& reading, HealReason reason,
+                        const std::string& detail) {
   phase_ = Phase::kHealing;
-  Result<int64_t> incident = RecordIncident(reading, reason, "heal", "healing");
+  Result<int64_t> incident = RecordIncident(reading, reason, "heal", detail);
   if (!incident.ok()) return incident.status();
   // The decision (backoff, breaker history) is durable before any action.
   HEIMDALL_RETURN_IF_ERROR(SaveHealState());
@@ -293,14 +374,18 @@ Status Controller::Heal(const Reading& reading, HealReason reason) {
   action.id = *id;
   open_heal_ = action;
   heal_reason_ = std::string(ToString(reason));
+  Emit(HealEvent::Kind::kStarted, heal_reason_, reading.probability);
   if (options_.after_heal_phase) options_.after_heal_phase(action.phase);
 
-  HEIMDALL_RETURN_IF_ERROR(Archive(*deployment_));
+  std::optional<Error> failure;
+  HEIMDALL_RETURN_IF_ERROR(Archive(*deployment_, &failure));
+  if (failure) return AbortHeal(*failure);
   HEIMDALL_RETURN_IF_ERROR(UpdatePhase(*open_heal_, "destroying"));
   return ContinueDestroy();
 }
 
-Status Controller::Archive(const Deployment& deployment) {
+Status Controller::Archive(const Deployment& deployment,
+                           std::optional<Error>* failure) {
   Result<std::optional<store::Generation>> generation =
       store_.GetGeneration(deployment.generation_id);
   if (!generation.ok()) return generation.status();
@@ -308,18 +393,36 @@ Status Controller::Archive(const Deployment& deployment) {
     return MakeError("generation {} is not in the store",
                      deployment.generation_id);
   }
-  store::Generation& g = **generation;
+  // Without its archive a destroy would lose what only the generation
+  // knows (for Terraform, the state of what it built), so the caller
+  // aborts the heal instead of destroying.
   Result<nlohmann::json> archive = provider_.Archive(deployment);
-  if (archive.ok()) {
-    g.archive = std::move(*archive);
-  } else {
-    // The destroy still goes ahead: a failing target must not stay up
-    // because its state could not be saved.
-    spdlog::error("{}", archive.error().message());
-    g.archive = {{"error", archive.error().message()}};
+  if (!archive.ok()) {
+    *failure = archive.error();
+    return Status::Ok();
   }
+  store::Generation& g = **generation;
+  g.archive = std::move(*archive);
   g.status = store::GenerationStatus::kDestroying;
   return store_.UpdateGeneration(g);
+}
+
+Status Controller::AbortHeal(const Error& error) {
+  problem_ = fmt::format(
+      "heal {} aborted, generation {} left running: the archive failed: {}",
+      open_heal_->id, open_heal_->from_generation, error.message());
+  spdlog::error("{}", problem_);
+  open_heal_->phase = "failed";
+  open_heal_->outcome = "failed";
+  open_heal_->error = error.message();
+  open_heal_->ended_at = clock_.Now();
+  HEIMDALL_RETURN_IF_ERROR(store_.UpdateHealAction(*open_heal_));
+  ++failed_heals_;
+  Emit(HealEvent::Kind::kFailed, heal_reason_, std::nullopt,
+       open_heal_->duration(), error.message());
+  open_heal_.reset();
+  if (deployment_) phase_ = Phase::kWatching;
+  return Status::Ok();
 }
 
 Status Controller::ContinueDestroy() {
@@ -364,6 +467,7 @@ Status Controller::BuildNext() {
 
   deployment_ = std::move(*built);
   const TimePoint now = clock_.Now();
+  live_since_ = now;
   spdlog::info("generation {} live in {} ms: simulator {}, predictor {}", g.id,
                (now - g.started_at).count(), deployment_->simulator_url,
                deployment_->predictor_url);
@@ -401,6 +505,8 @@ Status Controller::FinishHeal(int64_t generation_id) {
   spdlog::info("heal {} done: generation {} -> {} in {} ms (MTTR)",
                open_heal_->id, open_heal_->from_generation, generation_id,
                open_heal_->duration().count());
+  Emit(HealEvent::Kind::kDone, heal_reason_, std::nullopt,
+       open_heal_->duration());
   open_heal_.reset();
   return Status::Ok();
 }

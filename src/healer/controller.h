@@ -40,6 +40,26 @@
 
 namespace heimdall::healer {
 
+// Something worth telling the outside about (metrics, Alertmanager). Sent
+// on the loop thread; handlers must return quickly and not call back into
+// the controller.
+struct HealEvent {
+  enum class Kind {
+    kStarted,        // A heal was decided; nothing is done yet.
+    kDone,           // The next generation is live; `duration` is the MTTR.
+    kFailed,         // The heal was aborted; `detail` says why.
+    kBreakerOpened,  // Automatic healing stopped until a reset.
+  };
+  Kind kind = Kind::kStarted;
+  std::string target;
+  std::string reason;         // HealReason's name ("threshold", "alert", ...).
+  int64_t generation_id = 0;  // The generation being healed.
+  std::optional<double> probability;
+  Duration duration{};
+  std::string detail;
+};
+std::string_view ToString(HealEvent::Kind kind);
+
 struct ControllerOptions {
   std::string target{store::kDefaultTarget};
   HealPolicy policy;
@@ -52,6 +72,8 @@ struct ControllerOptions {
   // stored, before it is acted on. End-to-end tests use it to hold a heal
   // in a phase and kill -9 the controller there. Empty in production.
   std::function<void(std::string_view phase)> after_heal_phase;
+  // Told about heals and the breaker; may be empty.
+  std::function<void(const HealEvent&)> on_heal_event;
 };
 
 enum class Phase { kStarting, kBuilding, kWatching, kHealing, kStopped };
@@ -65,8 +87,12 @@ struct ControllerSnapshot {
   bool dry_run = false;
   std::optional<Reading> last_reading;
   Decision last_decision;
-  int64_t heals = 0;      // Completed automatic and forced heals.
-  int64_t incidents = 0;  // Incidents recorded since start.
+  int64_t heals = 0;         // Completed automatic and forced heals.
+  int64_t failed_heals = 0;  // Heals aborted (the archive failed).
+  int64_t incidents = 0;     // Incidents recorded since start.
+  int64_t readings = 0;      // Polls of live generations since start.
+  // When the live generation became live (or was adopted); epoch if none.
+  TimePoint live_since{};
   // The latest failure the controller could not resolve by itself (a
   // destroy that failed, a build being retried), until it is resolved.
   std::string problem;
@@ -91,15 +117,19 @@ class Controller {
   // the target are readings, and those of the provider are retried.
   Status Step();
   // Start(), then Step() every interval until Stop() or the end of a
-  // replay; then destroys the live generation. A store error ends the loop
-  // at once and is returned; the generation is left running (the store can
-  // no longer record what would be done to it) for the next Start() to
-  // adopt or clean up.
+  // replay; then destroys the live generation, unless the provider keeps
+  // it on stop (it stays live in the store for the next Start() to adopt).
+  // A store error ends the loop at once and is returned; the generation is
+  // left running (the store can no longer record what would be done to it)
+  // for the next Start() to adopt or clean up.
   Status Run();
   void Stop();
 
   // Commands (thread-safe, queued).
   void RequestHeal();
+  // An alert asked for a heal: decided by OnAlert (policy.h), so holds
+  // apply, and recorded with reason "alert" and `detail` (which alert).
+  void RequestAlertHeal(std::string detail);
   void SetPaused(bool paused);
   void ResetBreaker();
 
@@ -108,11 +138,20 @@ class Controller {
   const ControllerOptions& options() const { return options_; }
 
  private:
-  enum class Command { kHeal, kPause, kResume, kResetBreaker };
+  enum class CommandKind { kHeal, kAlertHeal, kPause, kResume, kResetBreaker };
+  struct Command {
+    CommandKind kind;
+    std::string detail;  // kAlertHeal: which alert.
+  };
+  // A heal asked for from outside the policy's own readings.
+  struct HealRequest {
+    HealReason reason = HealReason::kForced;
+    std::string detail;
+  };
 
   // Recovery (controller_recovery.cc).
   Status Recover();
-  Status ArchiveInterrupted(const store::HealAction& action);
+  Status ArchiveInterrupted(const store::HealAction& action, bool* aborted);
   Status RetireUnkept(const std::vector<store::Generation>& running,
                       const std::optional<store::HealAction>& unfinished);
   Status LoadHealState();
@@ -120,8 +159,9 @@ class Controller {
   Status Shutdown();
 
   // The loop.
-  Status ApplyCommands(bool* heal_requested);
-  Status Watch(bool heal_requested);
+  Status ApplyCommands(std::optional<HealRequest>* heal_request);
+  Status Watch(const std::optional<HealRequest>& heal_request);
+  Status HealOnAlert(const Reading& reading, const std::string& detail);
   Status Act(const Reading& reading, const Decision& decision);
   Status RecordSample(const Reading& reading);
   Result<int64_t> RecordIncident(const Reading& reading, HealReason reason,
@@ -129,8 +169,13 @@ class Controller {
                                  const std::string& detail);
 
   // Heals and builds.
-  Status Heal(const Reading& reading, HealReason reason);
-  Status Archive(const Deployment& deployment);
+  Status Heal(const Reading& reading, HealReason reason,
+              const std::string& detail = "healing");
+  // Archives `deployment` and stores the archive; the store's error is
+  // returned, the provider's is put in `*failure` (and nothing is stored).
+  Status Archive(const Deployment& deployment, std::optional<Error>* failure);
+  // Ends the open heal as failed, leaving the generation live and watched.
+  Status AbortHeal(const Error& error);
   Status ContinueDestroy();
   Status BuildNext();
   Status BuildFailed(store::Generation& generation, const Error& error);
@@ -140,6 +185,9 @@ class Controller {
                               const std::string& reason);
 
   void Publish();
+  void Emit(HealEvent::Kind kind, std::string reason,
+            std::optional<double> probability, Duration duration = {},
+            std::string detail = "");
 
   ControllerOptions options_;
   store::Store& store_;
@@ -161,7 +209,10 @@ class Controller {
   Decision last_decision_;
   Phase phase_ = Phase::kStarting;
   int64_t heals_ = 0;
+  int64_t failed_heals_ = 0;
   int64_t incidents_ = 0;
+  int64_t readings_ = 0;
+  TimePoint live_since_{};
   std::string problem_;
   bool ended_ = false;
 

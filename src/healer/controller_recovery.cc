@@ -49,7 +49,10 @@ Status Controller::Recover() {
   // A heal that stopped before its archive was written: write it now,
   // while the failed generation's processes may still be there.
   if (*unfinished && (*unfinished)->phase == "archiving") {
-    HEIMDALL_RETURN_IF_ERROR(ArchiveInterrupted(**unfinished));
+    bool aborted = false;
+    HEIMDALL_RETURN_IF_ERROR(ArchiveInterrupted(**unfinished, &aborted));
+    // The generation it was healing is a candidate to keep again.
+    if (aborted) *unfinished = std::optional<store::HealAction>();
   }
   Result<std::optional<Deployment>> adopted =
       provider_.Adopt(AdoptionCandidate(*running, *unfinished));
@@ -57,6 +60,7 @@ Status Controller::Recover() {
     return adopted.error().Annotate("recovering the provider's state");
   }
   deployment_ = std::move(*adopted);
+  if (deployment_) live_since_ = clock_.Now();
   HEIMDALL_RETURN_IF_ERROR(RetireUnkept(*running, *unfinished));
 
   if (deployment_) {
@@ -71,14 +75,24 @@ Status Controller::Recover() {
   return UpdatePhase(*open_heal_, "building");
 }
 
-Status Controller::ArchiveInterrupted(const store::HealAction& action) {
+Status Controller::ArchiveInterrupted(const store::HealAction& action,
+                                      bool* aborted) {
   Result<std::optional<store::Generation>> generation =
       store_.GetGeneration(action.from_generation);
   if (!generation.ok()) return generation.status();
   if (generation->has_value() && (*generation)->archive.is_null()) {
     Result<Deployment> deployment =
         DeploymentFromJson((*generation)->endpoints);
-    if (deployment.ok()) HEIMDALL_RETURN_IF_ERROR(Archive(*deployment));
+    std::optional<Error> failure;
+    if (deployment.ok()) {
+      HEIMDALL_RETURN_IF_ERROR(Archive(*deployment, &failure));
+    }
+    if (failure) {
+      open_heal_ = action;
+      heal_reason_ = "interrupted heal";
+      *aborted = true;
+      return AbortHeal(*failure);
+    }
   }
   store::HealAction updated = action;
   return UpdatePhase(updated, "destroying");
@@ -120,6 +134,11 @@ Status Controller::SaveHealState() {
 }
 
 Status Controller::Shutdown() {
+  if (deployment_ && provider_.KeepOnStop()) {
+    spdlog::info("generation {} left running for the next start to adopt",
+                 deployment_->generation_id);
+    deployment_.reset();
+  }
   if (deployment_) {
     const Status destroyed = provider_.Destroy(*deployment_);
     if (!destroyed.ok()) return destroyed;

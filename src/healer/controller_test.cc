@@ -364,6 +364,105 @@ TEST_F(ControllerTest, RestartFinishesAHealInterruptedBeforeItsArchive) {
   EXPECT_EQ(Incidents().size(), 1u);
 }
 
+TEST_F(ControllerTest, ArchiveFailureAbortsTheHealAndKeepsTheGeneration) {
+  std::vector<HealEvent> events;
+  options_.on_heal_event = [&](const HealEvent& e) { events.push_back(e); };
+  Controller& controller = Started();
+  provider_.failing_archives = 1;
+  probe_.modes[1] = Mode::kFailing;
+  Steps(2);
+
+  // Nothing was destroyed; generation 1 is still the live one.
+  EXPECT_EQ(provider_.Count("destroy 1"), 0u);
+  EXPECT_EQ(provider_.alive, (std::set<int64_t>{1}));
+  EXPECT_EQ(Gen(1).status, GenerationStatus::kLive);
+  EXPECT_TRUE(Gen(1).archive.is_null());
+  const std::vector<store::HealAction> heals = Heals();
+  ASSERT_EQ(heals.size(), 1u);
+  EXPECT_EQ(heals[0].phase, "failed");
+  EXPECT_EQ(heals[0].outcome, "failed");
+  EXPECT_TRUE(heals[0].finished());
+  EXPECT_NE(heals[0].error.find("disk full"), std::string::npos);
+  ASSERT_EQ(Incidents().size(), 1u);
+  EXPECT_EQ(Incidents()[0].action, "heal");
+
+  const ControllerSnapshot snapshot = controller.Snapshot();
+  EXPECT_EQ(snapshot.phase, Phase::kWatching);
+  EXPECT_EQ(snapshot.failed_heals, 1);
+  EXPECT_EQ(snapshot.heals, 0);
+  EXPECT_NE(snapshot.problem.find("aborted"), std::string::npos);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].kind, HealEvent::Kind::kStarted);
+  EXPECT_EQ(events[1].kind, HealEvent::Kind::kFailed);
+  EXPECT_EQ(events[1].reason, "threshold");
+  EXPECT_EQ(events[1].generation_id, 1);
+  EXPECT_NE(events[1].detail.find("disk full"), std::string::npos);
+
+  // After the backoff the breach is healed for real, archive first.
+  Steps(12);
+  EXPECT_EQ(provider_.Count("archive 1"), 2u);
+  EXPECT_EQ(provider_.Count("destroy 1"), 1u);
+  EXPECT_EQ(Gen(1).status, GenerationStatus::kStopped);
+  EXPECT_EQ(Heals()[0].outcome, "ok");
+  EXPECT_TRUE(controller.Snapshot().problem.empty());
+  EXPECT_EQ(events.back().kind, HealEvent::Kind::kDone);
+}
+
+TEST_F(ControllerTest, RestartAbortsAnInterruptedHealWhoseArchiveFails) {
+  Started();
+  CrashedHeal(*store_, "archiving", clock_.Now());
+  provider_.failing_archives = 1;
+  Controller& controller = Started();
+  // The generation is kept, not destroyed without its archive.
+  EXPECT_EQ(provider_.Count("destroy 1"), 0u);
+  EXPECT_EQ(provider_.alive, (std::set<int64_t>{1}));
+  EXPECT_EQ(Gen(1).status, GenerationStatus::kLive);
+  EXPECT_EQ(Heals()[0].outcome, "failed");
+  EXPECT_EQ(controller.Snapshot().deployment->generation_id, 1);
+  EXPECT_EQ(LiveRows(), 1u);
+}
+
+TEST_F(ControllerTest, AlertHealIsRecordedWithItsReasonAndRespectsGrace) {
+  options_.policy.grace = 5s;
+  std::vector<HealEvent> events;
+  options_.on_heal_event = [&](const HealEvent& e) { events.push_back(e); };
+  Controller& controller = Started();
+
+  controller.RequestAlertHeal("alert TargetDown {job=\"vitals\"}");
+  Steps(1);  // Within grace: held, nothing recorded.
+  EXPECT_EQ(provider_.Count("archive 1"), 0u);
+  EXPECT_TRUE(Incidents().empty());
+
+  Steps(5);
+  controller.RequestAlertHeal("alert TargetDown {job=\"vitals\"}");
+  Steps(1);
+  EXPECT_EQ(provider_.calls.back(), "build 2");
+  const std::vector<store::Incident> incidents = Incidents();
+  ASSERT_EQ(incidents.size(), 1u);
+  EXPECT_EQ(incidents[0].reason, "alert");
+  EXPECT_EQ(incidents[0].action, "heal");
+  EXPECT_NE(incidents[0].detail.find("TargetDown"), std::string::npos);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].reason, "alert");
+  EXPECT_EQ(events[1].kind, HealEvent::Kind::kDone);
+  EXPECT_EQ(controller.Snapshot().heals, 1);
+}
+
+TEST_F(ControllerTest, BreakerOpeningIsAnEvent) {
+  options_.policy.breaker.max_heals = 1;
+  std::vector<HealEvent> events;
+  options_.on_heal_event = [&](const HealEvent& e) { events.push_back(e); };
+  Started();
+  probe_.default_mode = Mode::kFailing;
+  Steps(40);
+  const auto opened =
+      std::count_if(events.begin(), events.end(), [](const HealEvent& e) {
+        return e.kind == HealEvent::Kind::kBreakerOpened;
+      });
+  EXPECT_EQ(opened, 1);
+  EXPECT_EQ(Heals().size(), 1u);
+}
+
 TEST_F(ControllerTest, RestartFinishesAHealInterruptedMidDestroy) {
   Started();
   store::Generation g = Gen(1);
@@ -431,6 +530,24 @@ TEST_F(ControllerTest, RunStopsOnRequestAndDestroysTheLiveGeneration) {
       store_->ListGenerations("default", 1).value().front();
   EXPECT_EQ(last.stop_reason, "controller stopped");
   EXPECT_EQ(provider_.max_alive, 1u);
+}
+
+TEST_F(ControllerTest, AProviderThatKeepsOnStopIsAdoptedOnTheNextStart) {
+  provider_.keep_on_stop = true;
+  Controller& controller = NewController();
+  probe_.on_poll = [&] {
+    if (probe_.polls == 3) controller.Stop();
+  };
+  ASSERT_TRUE(controller.Run().ok());
+  EXPECT_EQ(provider_.Count("destroy 1"), 0u);
+  EXPECT_EQ(provider_.alive, (std::set<int64_t>{1}));
+  EXPECT_EQ(Gen(1).status, GenerationStatus::kLive);
+
+  probe_.on_poll = nullptr;
+  Started();
+  EXPECT_EQ(provider_.calls.back(), "adopt 1");
+  EXPECT_EQ(provider_.Count("build 2"), 0u);
+  EXPECT_EQ(controller_->Snapshot().deployment->generation_id, 1);
 }
 
 TEST_F(ControllerTest, RunEndsWithTheTelemetry) {

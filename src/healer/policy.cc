@@ -233,6 +233,17 @@ HealState OnForcedHeal(HealState state, TimePoint now) {
   return state;
 }
 
+Step OnAlert(const HealPolicy& policy, const HealState& state, TimePoint now) {
+  // An alert raised about the generation before this one (Prometheus
+  // rules fire late by design) must not heal the fresh one.
+  if (now < state.grace_until) {
+    return {state,
+            {Action::kNone, HealReason::kAlert, Hold::kGrace, state.grace_until,
+             false}};
+  }
+  return Act(policy, state, now, HealReason::kAlert);
+}
+
 HealState ResetBreaker(HealState state) {
   state.breaker_open = false;
   state.recent_heals.clear();
@@ -266,6 +277,8 @@ std::string_view ToString(HealReason reason) {
       return "stale_reading";
     case HealReason::kForced:
       return "forced";
+    case HealReason::kAlert:
+      return "alert";
   }
   return "?";
 }

@@ -127,6 +127,7 @@ enum class HealReason {
   kInvalidReading,  // Polls answered, but with no finite probability.
   kStaleReading,    // The same values for stale_after.
   kForced,          // An operator asked for it.
+  kAlert,           // An Alertmanager alert matching the configured labels.
 };
 
 // Why a breach did not become a heal.
@@ -167,6 +168,12 @@ HealState OnGenerationBuilt(const HealPolicy& policy, HealState state,
 // An operator forced a heal at `now`. It bypasses holds and does not count
 // toward backoff or the breaker.
 HealState OnForcedHeal(HealState state, TimePoint now);
+
+// An alert from Alertmanager asked for a heal at `now`. It is treated as an
+// automatic breach: grace, cooldown, backoff, pause, dry-run and the breaker
+// hold it as they hold any other, and a heal it causes counts toward
+// backoff and the breaker. Pure.
+Step OnAlert(const HealPolicy& policy, const HealState& state, TimePoint now);
 
 // Closes the breaker and forgets the heal history that opened it.
 HealState ResetBreaker(HealState state);

@@ -488,6 +488,51 @@ TEST(OnForcedHeal, DoesNotCountTowardBackoffOrBreaker) {
   EXPECT_EQ(Breach(driver).action, Action::kHeal);
 }
 
+TEST(OnAlert, HealsOutsideGraceAndCountsTowardBackoffAndBreaker) {
+  HealPolicy policy = NoGracePolicy();
+  policy.grace = 10s;
+  policy.cooldown = 5s;
+  policy.breaker.max_heals = 2;
+  policy.breaker.window = 1h;
+  Driver driver(policy);
+
+  const Step early = OnAlert(policy, driver.state(), driver.now() + 1s);
+  EXPECT_EQ(early.decision.action, Action::kNone);
+  EXPECT_EQ(early.decision.hold, Hold::kGrace);
+  EXPECT_EQ(early.decision.reason, HealReason::kAlert);
+
+  driver.Advance(10s);
+  Step step = OnAlert(policy, driver.state(), driver.now());
+  EXPECT_EQ(step.decision.action, Action::kHeal);
+  EXPECT_EQ(step.decision.reason, HealReason::kAlert);
+  EXPECT_EQ(step.state.consecutive_heals, 1);
+  EXPECT_EQ(step.state.recent_heals.size(), 1u);
+
+  // Straight after: the cooldown (or backoff) holds the next one.
+  const Step held = OnAlert(policy, step.state, driver.now() + 1s);
+  EXPECT_EQ(held.decision.action, Action::kNone);
+  EXPECT_EQ(held.decision.hold, Hold::kBackoff);
+
+  // A second heal, then the third opens the breaker.
+  step = OnAlert(policy, step.state, driver.now() + 1min);
+  EXPECT_EQ(step.decision.action, Action::kHeal);
+  step = OnAlert(policy, step.state, driver.now() + 10min);
+  EXPECT_EQ(step.decision.action, Action::kWouldHeal);
+  EXPECT_TRUE(step.decision.breaker_tripped);
+  EXPECT_TRUE(step.state.breaker_open);
+}
+
+TEST(OnAlert, PausedOrDryRunOnlyReports) {
+  HealPolicy policy = NoGracePolicy();
+  HealState state;
+  state.paused = true;
+  EXPECT_EQ(OnAlert(policy, state, kStart).decision.hold, Hold::kPaused);
+  EXPECT_EQ(OnAlert(policy, state, kStart).decision.action, Action::kWouldHeal);
+  state.paused = false;
+  policy.dry_run = true;
+  EXPECT_EQ(OnAlert(policy, state, kStart).decision.hold, Hold::kDryRun);
+}
+
 TEST(Decide, IsPure) {
   HealPolicy policy;
   policy.backoff.jitter = 0.3;
@@ -509,6 +554,7 @@ TEST(ToString, NamesAreStable) {
   EXPECT_EQ(ToString(HealReason::kUnresponsive), "unresponsive");
   EXPECT_EQ(ToString(HealReason::kInvalidReading), "invalid_reading");
   EXPECT_EQ(ToString(HealReason::kStaleReading), "stale_reading");
+  EXPECT_EQ(ToString(HealReason::kAlert), "alert");
   EXPECT_EQ(ToString(Action::kWouldHeal), "would_heal");
   EXPECT_EQ(ToString(Hold::kBreakerOpen), "breaker_open");
 }

@@ -68,6 +68,12 @@ class Provider {
   // returned.
   virtual Result<std::optional<Deployment>> Adopt(
       const std::optional<Deployment>& recorded) = 0;
+
+  // True if the live generation is left running when the controller stops,
+  // for the next start to adopt (infrastructure that takes minutes to
+  // build, where a controller restart must not rebuild it). False: the
+  // controller destroys it on the way out.
+  virtual bool KeepOnStop() const { return false; }
 };
 
 }  // namespace heimdall::healer

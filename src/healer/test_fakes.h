@@ -36,6 +36,10 @@ class FakeProvider : public Provider {
   }
   Result<nlohmann::json> Archive(const Deployment& d) override {
     calls.push_back(fmt::format("archive {}", d.generation_id));
+    if (failing_archives > 0) {
+      --failing_archives;
+      return MakeError("archiving generation {}: disk full", d.generation_id);
+    }
     return nlohmann::json{{"archived", d.generation_id},
                           {"was_alive", alive.count(d.generation_id) > 0}};
   }
@@ -48,6 +52,7 @@ class FakeProvider : public Provider {
     alive.erase(d.generation_id);
     return Status::Ok();
   }
+  bool KeepOnStop() const override { return keep_on_stop; }
   Result<std::optional<Deployment>> Adopt(
       const std::optional<Deployment>& recorded) override {
     calls.push_back(recorded ? fmt::format("adopt {}", recorded->generation_id)
@@ -79,6 +84,8 @@ class FakeProvider : public Provider {
   std::vector<std::string> calls;
   int failing_builds = 0;
   int failing_destroys = 0;
+  int failing_archives = 0;
+  bool keep_on_stop = false;
   std::string simulator_url;  // If set, every generation's simulator.
 };
 

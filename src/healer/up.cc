@@ -12,8 +12,13 @@
 #include <fstream>
 #include <thread>
 
+#include "healer/alert_sender.h"
+#include "healer/alerts.h"
 #include "healer/control_api.h"
+#include "healer/heal_metrics.h"
+#include "healer/terraform_provider.h"
 #include "http/client.h"
+#include "http/metrics.h"
 #include "http/server.h"
 #include "store/sqlite_store.h"
 
@@ -71,16 +76,23 @@ struct UpRuntime::Parts {
   UpConfig config;
   std::unique_ptr<StateLock> lock;
   std::unique_ptr<store::SqliteStore> store;
-  std::unique_ptr<LocalProvider> provider;
+  std::unique_ptr<Provider> provider;
   std::unique_ptr<HttpProbe> probe;
   SystemClock clock;
+  std::shared_ptr<prometheus::Registry> registry;
+  std::unique_ptr<HealMetrics> metrics;
+  std::unique_ptr<AlertSender> alerts;  // Null without alertmanager.url.
   std::unique_ptr<Controller> controller;
   std::unique_ptr<ControlApi> api;
   std::unique_ptr<http::Server> server;
 
   Status OpenState();
   Status MakeProvider();
+  Status MakeLocalProvider();
+  Status MakeTerraformProvider();
+  Status StartTelling();
   Status StartApi();
+  http::Router Routes();
 };
 
 Status UpRuntime::Parts::OpenState() {
@@ -102,6 +114,25 @@ Status UpRuntime::Parts::OpenState() {
 }
 
 Status UpRuntime::Parts::MakeProvider() {
+  return config.provider == "terraform" ? MakeTerraformProvider()
+                                        : MakeLocalProvider();
+}
+
+Status UpRuntime::Parts::MakeTerraformProvider() {
+  TerraformProviderOptions options = config.terraform;
+  options.state_dir = config.state_dir;
+  const Duration timeout = config.probe.telemetry_timeout;
+  options.health_check = [timeout](const std::string& url) {
+    return HttpHealthCheck(url, timeout);
+  };
+  Result<std::unique_ptr<TerraformProvider>> made =
+      TerraformProvider::Create(std::move(options));
+  if (!made.ok()) return made.status();
+  provider = std::move(*made);
+  return Status::Ok();
+}
+
+Status UpRuntime::Parts::MakeLocalProvider() {
   LocalProviderOptions options = config.local;
   options.state_dir = config.state_dir;
   if (!config.replay.empty()) {
@@ -130,17 +161,66 @@ Status UpRuntime::Parts::MakeProvider() {
   return Status::Ok();
 }
 
-Status UpRuntime::Parts::StartApi() {
-  api = std::make_unique<ControlApi>(*controller, *store,
-                                     ControlApiOptions{config.token});
+// Metrics, and alerts for Alertmanager: both hear of every heal event.
+Status UpRuntime::Parts::StartTelling() {
+  registry = std::make_shared<prometheus::Registry>();
+  Result<std::unique_ptr<HealMetrics>> made =
+      HealMetrics::Create(registry, config.controller.target);
+  if (!made.ok()) return made.status();
+  metrics = std::move(*made);
+  const AlertmanagerConfig& am = config.alertmanager;
+  if (!am.url.empty()) {
+    AlertSenderOptions options;
+    options.url = am.url;
+    options.timeout = am.timeout;
+    options.queue_size = static_cast<size_t>(am.queue_size);
+    options.on_outcome = [m = metrics.get()](std::string_view outcome) {
+      m->CountAlert(outcome);
+    };
+    alerts = std::make_unique<AlertSender>(std::move(options));
+    spdlog::info("alerts go to {}/api/v2/alerts", am.url);
+  }
+  config.controller.on_heal_event = [this](const HealEvent& event) {
+    metrics->Observe(event);
+    if (alerts) {
+      alerts->Send(AlertmanagerAlerts(event, clock.Now(),
+                                      config.alertmanager.resolve_after));
+    }
+  };
+  return Status::Ok();
+}
+
+http::Router UpRuntime::Parts::Routes() {
+  ControlApiOptions options;
+  options.token = config.token;
+  options.heal_on = config.alertmanager.heal_on;
+  options.on_alert_result = [m = metrics.get()](std::string_view result) {
+    m->CountAlertHealRequest(result);
+  };
+  api = std::make_unique<ControlApi>(*controller, *store, std::move(options));
   http::Router router;
   api->Register(router);
+  http::Handler serialize = http::MetricsHandler(registry);
+  router.Handle("GET", "/metrics",
+                [this, serialize](const http::Request& request) {
+                  metrics->Refresh(controller->Snapshot(), clock.Now());
+                  return serialize(request);
+                });
+  return router;
+}
+
+Status UpRuntime::Parts::StartApi() {
+  http::Router router = Routes();
+  Result<http::HttpMetrics> http_metrics = http::HttpMetrics::Create(registry);
+  if (!http_metrics.ok()) return http_metrics.status();
+  http_metrics->Instrument(router);
   Result<std::pair<std::string, uint16_t>> listen = ParseListen(config.listen);
   if (!listen.ok()) return listen.status();
   http::ServerOptions options;
   options.bind = listen->first;
   options.port = listen->second;
   options.threads = 2;
+  options.on_reject = http_metrics->RejectionCounter();
   Result<std::unique_ptr<http::Server>> started =
       http::Server::Start(std::move(options), std::move(router));
   if (!started.ok()) return started.error().Annotate("control API");
@@ -194,6 +274,7 @@ Result<std::unique_ptr<UpRuntime>> UpRuntime::Create(UpConfig config) {
   parts->config = std::move(config);
   HEIMDALL_RETURN_IF_ERROR(parts->OpenState());
   HEIMDALL_RETURN_IF_ERROR(parts->MakeProvider());
+  HEIMDALL_RETURN_IF_ERROR(parts->StartTelling());
   Result<Scoring> scoring = MakeScoring(parts->config.detector);
   if (!scoring.ok()) return scoring.error().Annotate("detector");
   parts->probe =
@@ -203,8 +284,9 @@ Result<std::unique_ptr<UpRuntime>> UpRuntime::Create(UpConfig config) {
       parts->clock);
   HEIMDALL_RETURN_IF_ERROR(parts->StartApi());
   spdlog::info(
-      "heimdall up: state {}, interval {} ms, detector {}, threshold {}{}",
-      parts->config.state_dir.string(),
+      "heimdall up: provider {}, state {}, interval {} ms, detector {}, "
+      "threshold {}{}",
+      parts->config.provider, parts->config.state_dir.string(),
       parts->config.controller.interval.count(),
       fmt::join(parts->config.detector.parts, "+"),
       parts->config.controller.policy.threshold,
@@ -221,6 +303,8 @@ UpRuntime::~UpRuntime() {
 Status UpRuntime::Run() {
   const Status status = parts_->controller->Run();
   parts_->server->Stop();
+  // The last heal's alerts, if Alertmanager answers soon.
+  if (parts_->alerts) (void)parts_->alerts->Flush(std::chrono::seconds(2));
   return status;
 }
 

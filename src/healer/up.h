@@ -1,5 +1,7 @@
-// `heimdall up` assembled: state directory lock, store, local provider,
-// HTTP probe, controller and control API, from an UpConfig.
+// `heimdall up` assembled from an UpConfig: state directory lock, store,
+// provider (local or terraform), HTTP probe, controller, and one HTTP server
+// for the control API, GET /metrics (heal_metrics.h) and the Alertmanager
+// webhook; heal events also go to Alertmanager when alertmanager.url is set.
 //
 // One controller per state directory: Create takes an exclusive lock on
 // STATE_DIR/heimdall.lock (released by the kernel if the process dies, so a
