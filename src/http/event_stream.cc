@@ -129,7 +129,12 @@ void EventHub::Publish(std::string_view type, std::string_view data) {
   const std::string event = FormatEvent(type, data);
   std::lock_guard<std::mutex> lock(mutex_);
   for (const std::shared_ptr<Subscriber>& subscriber : Live()) {
-    if (!subscriber->Push(event)) ++dropped_;
+    if (subscriber->Push(event)) continue;
+    ++dropped_;
+    warnings_.Log("slow subscriber",
+                  fmt::format("event stream: dropped a subscriber more than "
+                              "{} bytes behind ({} dropped so far)",
+                              options_.max_buffered_bytes, dropped_));
   }
 }
 

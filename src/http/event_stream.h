@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "http/rate_limited_log.h"
 #include "http/server.h"
 
 namespace heimdall::http {
@@ -69,6 +70,7 @@ class EventHub {
   std::vector<std::shared_ptr<Subscriber>> Live() const;
 
   EventHubOptions options_;
+  RateLimitedLog warnings_;
   mutable std::mutex mutex_;
   mutable std::vector<std::weak_ptr<Subscriber>> subscribers_;
   uint64_t dropped_ = 0;

@@ -168,9 +168,10 @@ struct ServerOptions {
 //   chunked for HTTP/1.1 and delimited by the close for HTTP/1.0. It always
 //   says "Connection: close" and is the connection's last answer; input
 //   after its request is discarded. No thread waits on it: the worker reads
-//   the stream when woken and while less than 16 KiB of it awaits the peer,
-//   so a peer that stops reading holds at most that much here (plus what the
-//   stream itself buffers), and is closed by the idle timeout. A quiet
+//   the stream when woken, 16 KiB at a time, while less than 16 KiB of it
+//   awaits the peer, so a peer that stops reading holds at most 32 KiB here
+//   (plus what the stream itself buffers), and is closed by the idle
+//   timeout once nothing more can be written. A quiet
 //   stream sends its KeepAlive() bytes every idle_timeout instead of being
 //   closed. When the stream ends, the connection sends the last chunk and
 //   closes. HEAD gets the head only and never attaches the stream.
