@@ -203,6 +203,14 @@ function renderStatus() {
   $('status-text').textContent = text + paused;
 }
 
+// "heal (threshold)", "none (hold: grace)": what the policy said last.
+function decisionText(decision) {
+  if (!decision) return '–';
+  const reason = decision.reason !== 'none' ? ` (${decision.reason})` : '';
+  const hold = decision.hold !== 'none' ? ` (hold: ${decision.hold})` : '';
+  return `${decision.action}${reason}${hold}`;
+}
+
 function renderGeneration() {
   const state = view.state;
   const live = state?.generation;
@@ -212,6 +220,7 @@ function renderGeneration() {
   $('phase').textContent = state?.phase ?? '–';
   $('generation-age').textContent =
       generation ? duration(Date.now() - generation.started_at) : '–';
+  $('decision').textContent = decisionText(state?.last_decision);
   $('auto-heal').textContent = !state ? '–' :
       state.breaker_open ? 'breaker open' :
       state.paused ? 'paused' : state.dry_run ? 'dry run' : 'on';

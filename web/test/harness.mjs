@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const SKIP = 77;
-export const CHROMIUM = '/usr/bin/chromium';
+// Debian's chromium; HEIMDALL_CHROMIUM names another (to check the skip).
+export const CHROMIUM = process.env.HEIMDALL_CHROMIUM || '/usr/bin/chromium';
 // From RECIPES.md: without the background-networking flags chromium tries
 // outside hosts on its own.
 const CHROMIUM_ARGS = [
