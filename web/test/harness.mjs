@@ -60,7 +60,9 @@ export function tempDir(prefix) {
 }
 
 // A fast heimdall up: 100 ms polls, short grace, no cooldown, no breaker,
-// the simulator at 5x speed (the settings of src/healer/up_e2e_test.cc).
+// the simulator at 5x speed, and the earlier model as the detector, which
+// flags an acute reading at once (the settings of src/healer/up_e2e_test.cc:
+// these tests are about the page, not the detector).
 export function writeConfig(dir, {port = 0} = {}) {
   const file = path.join(dir, 'heimdall.toml');
   fs.writeFileSync(file, `state_dir = "${path.join(dir, 'state')}"
@@ -82,6 +84,8 @@ telemetry_timeout = "300ms"
 predict_timeout = "300ms"
 [api]
 listen = "127.0.0.1:${port}"
+[detector]
+parts = ["model"]
 `);
   return file;
 }
