@@ -29,6 +29,7 @@ const view = {
   generations: new Map(),  // id -> generation
   charts: [],
   lastSampleTime: 0,
+  openHeal: null,          // Id of a heal seen starting live, until it ends.
   renderQueued: false,
 };
 
@@ -183,8 +184,9 @@ function status() {
   const state = view.state;
   if (!state) return ['unknown', 'connecting'];
   if (state.breaker_open) return ['breaker', 'breaker open'];
-  const healing = [...view.heals.values()].some((h) => h.ended_at === null);
-  if (healing || state.phase === 'healing') return ['healing', 'healing'];
+  if (view.openHeal !== null || state.phase === 'healing') {
+    return ['healing', 'healing'];
+  }
   if (state.phase === 'building' || state.phase === 'starting') {
     return ['healing', state.phase];
   }
@@ -292,6 +294,9 @@ function onIncident(incident, live) {
 function onHeal(heal, live) {
   const before = view.heals.get(heal.id);
   view.heals.set(heal.id, heal);
+  // Only live phases count: an unfinished heal in the history may be one
+  // that a crash interrupted, and the state says whether it goes on.
+  if (live) view.openHeal = heal.ended_at === null ? heal.id : null;
   if (live && before?.phase !== heal.phase) {
     const to = heal.to_generation ? ` → ${heal.to_generation}` : '';
     const took = heal.ended_at !== null ? ` in ${duration(heal.duration_ms)}` : '';

@@ -8,6 +8,10 @@
 // buffered events are discarded and its response ends, so it reconnects and
 // catches up from the API instead of growing our memory.
 //
+// TODO: a reconnecting subscriber gets no replay (Last-Event-ID); the
+// dashboard reloads history from the API instead. A ring of recent events
+// with ids would let clients resume without the reload.
+//
 // Thread-safe: Publish, Subscribe and Close may be called from any thread.
 // The hub may be destroyed before the server that streams its responses;
 // their streams then end.

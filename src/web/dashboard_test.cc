@@ -78,6 +78,10 @@ TEST(Dashboard, EmbedsUplotFromNpm) {
   EXPECT_EQ(uplot->content_type, "text/javascript; charset=utf-8");
   EXPECT_NE(uplot->body.find("var uPlot="), std::string_view::npos);
   ASSERT_NE(Find("/vendor/uPlot.min.css"), nullptr);
+  const Asset* licence = Find("/vendor/uPlot.LICENSE");
+  ASSERT_NE(licence, nullptr);
+  EXPECT_NE(licence->body.find("Permission is hereby granted"),
+            std::string_view::npos);
 }
 
 }  // namespace

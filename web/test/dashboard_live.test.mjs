@@ -2,8 +2,9 @@
 // page in headless chromium. Waits for live readings, injects a fault from
 // the page (refused without the token, accepted with it), and checks that
 // the page shows the breach, the heal, the new generation and the incident;
-// then restarts the controller and checks that the page reconnects and
-// still shows the incident. Screenshots go to the artifacts directory.
+// uses the other controls; then restarts the controller and checks that the
+// page reconnects and still shows the incident. Screenshots go to the
+// artifacts directory.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -93,6 +94,20 @@ await run('dashboard shows a fault, its heal and the incident live', async (defe
     await page.locator('#status[data-level="nominal"]').waitFor();
     await page.screenshot({path: path.join(args.artifacts, 'dashboard-live.png'),
                            fullPage: true});
+
+    // The other controls reach the controller and show what they did.
+    await page.click('#pause');
+    await page.locator('#auto-heal', {hasText: /^paused$/}).waitFor();
+    await page.locator('#status-text', {hasText: 'auto-heal paused'}).waitFor();
+    await page.click('#resume');
+    await page.locator('#auto-heal', {hasText: /^on$/}).waitFor();
+    await page.click('#clear-faults');
+    await page.locator('#control-result', {hasText: 'clear faults: done (200)'}).waitFor();
+    const healsBefore = await page.locator('#heals li').count();
+    await page.click('#force-heal');
+    await page.locator('#incidents tbody tr', {hasText: 'forced'}).first().waitFor();
+    await page.waitForFunction(
+        (n) => document.querySelectorAll('#heals li').length > n, healsBefore);
 
     // A controller restart: the page notices, reconnects, reloads history.
     await up.stop();
