@@ -131,7 +131,8 @@ function makeCharts() {
         y: chart.range ? {range: chart.range} : {},
       },
       axes: [
-        {stroke: '#8a96b3', grid: {stroke: '#26304a'}, ticks: {stroke: '#26304a'}},
+        {stroke: '#8a96b3', grid: {stroke: '#26304a'}, ticks: {stroke: '#26304a'},
+         space: 70, values: (u, splits) => splits.map((s) => clock(s * 1000))},
         {stroke: '#8a96b3', grid: {stroke: '#26304a'}, ticks: {stroke: '#26304a'},
          size: 50},
       ],
