@@ -14,6 +14,7 @@ packages=(
   libsvm-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libtomlplusplus-dev libsqlite3-dev libcurl4-openssl-dev prometheus-cpp-dev
   libhttp-parser-dev libgtest-dev libgmock-dev libbenchmark-dev
+  chromium
 )
 # The integration tests start their own, on loopback. Without recommends:
 # no node exporter and IPMI tools come along.
@@ -29,6 +30,11 @@ for p in "${test_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
     || missing_tests+=("$p")
 done
+# Node and npm fetch the dashboard's front-end packages and drive the browser
+# tests. A node that is already there (from another source, which may
+# bundle its own npm and conflict with Debian's) is kept.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]} + ${#missing_tests[@]})); then
   echo "bootstrap: installing ${missing[*]} ${missing_tests[*]}"
   sudo=""
@@ -42,6 +48,15 @@ if ((${#missing[@]} + ${#missing_tests[@]})); then
     $sudo apt-get install -y -q -o DPkg::Lock::Timeout=600 \
       --no-install-recommends "${missing_tests[@]}"
   fi
+fi
+
+# The dashboard's npm packages (uPlot, embedded in the binary; playwright-core
+# for the browser tests), exactly as web/package-lock.json pins them. Fetched
+# again only when the lock file changed.
+if ! cmp -s web/package-lock.json web/node_modules/.heimdall-lock; then
+  echo "bootstrap: npm ci in web/"
+  (cd web && npm ci --no-audit --no-fund)
+  cp web/package-lock.json web/node_modules/.heimdall-lock
 fi
 
 build_dir=${BUILD_DIR:-build}

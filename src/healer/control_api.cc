@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "http/client.h"
+#include "http/event_stream.h"
 #include "http/json.h"
 #include "store/store_json.h"
 
@@ -57,6 +58,15 @@ http::Response Accepted(std::string_view command) {
 
 }  // namespace
 
+nlohmann::json StateJson(const ControllerSnapshot& snapshot,
+                         const ControllerOptions& options) {
+  nlohmann::json state = ToJson(snapshot);
+  state["policy"] = {{"threshold", options.policy.threshold},
+                     {"sustained_count", options.policy.sustained_count},
+                     {"interval_ms", options.interval.count()}};
+  return state;
+}
+
 ControlApi::ControlApi(Controller& controller, store::Store& store,
                        ControlApiOptions options)
     : controller_(controller),
@@ -76,7 +86,13 @@ void ControlApi::Register(http::Router& router) {
   router.Handle("GET", "/api/generations", bind(&ControlApi::Generations));
   router.Handle("GET", "/api/incidents", bind(&ControlApi::Incidents));
   router.Handle("GET", "/api/heals", bind(&ControlApi::Heals));
+  router.Handle("GET", "/api/samples", bind(&ControlApi::Samples));
+  router.Handle("GET", "/api/model", bind(&ControlApi::Model));
+  if (options_.events != nullptr) {
+    router.Handle("GET", "/api/events", bind(&ControlApi::Events));
+  }
   router.Handle("POST", "/api/faults", bind(&ControlApi::Faults));
+  router.Handle("DELETE", "/api/faults", bind(&ControlApi::ClearFaults));
   router.Handle("POST", "/api/heal", bind(&ControlApi::Heal));
   router.Handle("POST", "/api/pause", bind(&ControlApi::Pause));
   router.Handle("POST", "/api/resume", bind(&ControlApi::Resume));
@@ -104,7 +120,8 @@ std::optional<http::Response> ControlApi::Refuse(
 }
 
 http::Response ControlApi::State(const http::Request&) {
-  return http::JsonResponse(200, ToJson(controller_.Snapshot()));
+  return http::JsonResponse(
+      200, StateJson(controller_.Snapshot(), controller_.options()));
 }
 
 template <typename List, typename Json>
@@ -145,17 +162,44 @@ http::Response ControlApi::Heals(const http::Request& request) {
       [](const store::HealAction& a) { return store::ToJson(a); });
 }
 
+http::Response ControlApi::Samples(const http::Request& request) {
+  return ListResponse(
+      request,
+      [this](std::string_view t, int n) { return store_.RecentSamples(t, n); },
+      [](const store::Sample& s) { return store::ToJson(s); });
+}
+
+http::Response ControlApi::Model(const http::Request&) {
+  return Forward("GET", &Deployment::predictor_url, "/model", "");
+}
+
+http::Response ControlApi::Events(const http::Request&) {
+  return options_.events->Subscribe();
+}
+
 http::Response ControlApi::Faults(const http::Request& request) {
   if (auto refusal = Refuse(request)) return *refusal;
+  return Forward("POST", &Deployment::simulator_url, "/faults", request.body);
+}
+
+http::Response ControlApi::ClearFaults(const http::Request& request) {
+  if (auto refusal = Refuse(request)) return *refusal;
+  return Forward("DELETE", &Deployment::simulator_url, "/faults", "");
+}
+
+http::Response ControlApi::Forward(std::string method,
+                                   std::string Deployment::*base_url,
+                                   std::string_view path, std::string body) {
   const std::optional<Deployment> deployment =
       controller_.Snapshot().deployment;
   if (!deployment) {
-    return http::Response::JsonError(409, "no live generation to inject into");
+    return http::Response::JsonError(
+        409, fmt::format("no live generation to send {} {} to", method, path));
   }
   http::ClientRequest forward;
-  forward.method = "POST";
-  forward.url = deployment->simulator_url + "/faults";
-  forward.body = request.body;
+  forward.method = std::move(method);
+  forward.url = (*deployment).*base_url + std::string(path);
+  forward.body = std::move(body);
   forward.timeout = options_.forward_timeout;
   // A simulator started with HEIMDALL_TOKEN in its environment (inherited
   // from `heimdall up`) wants the same token.

@@ -4,9 +4,17 @@
 //   GET  /api/generations    newest first; ?limit=N (1..1000, default 50)
 //   GET  /api/incidents      newest first; ?limit=N
 //   GET  /api/heals          heal actions with durations; ?limit=N
+//   GET  /api/samples        recent readings, newest first; ?limit=N
+//   GET  /api/model          the live generation's predictor's GET /model
+//   GET  /api/events         server-sent events (text/event-stream), when
+//                            an EventHub is given: "state" (as /api/state)
+//                            after every step, and "sample", "incident",
+//                            "heal", "generation" (as the lists above)
+//                            whenever one is stored
 //   POST /api/faults         forwarded to the live generation's simulator
 //                            (POST /faults, same body); its answer is
 //                            returned as it came. 409 with no generation.
+//   DELETE /api/faults       clears the fault the same way (DELETE /faults)
 //   POST /api/heal           force a heal now                     -> 202
 //   POST /api/pause          record "would heal", never heal      -> 202
 //   POST /api/resume                                             -> 202
@@ -37,6 +45,7 @@
 
 namespace heimdall::http {
 class Client;
+class EventHub;
 }  // namespace heimdall::http
 
 namespace heimdall::healer {
@@ -48,7 +57,14 @@ struct ControlApiOptions {
   Labels heal_on;
   // Told "matched" or "ignored" for each alert received; may be empty.
   std::function<void(std::string_view)> on_alert_result;
+  // Serves GET /api/events when set; must outlive the API.
+  http::EventHub* events = nullptr;
 };
+
+// GET /api/state's body: the snapshot (controller.h) plus "policy" (the
+// threshold, sustained_count and poll interval_ms the dashboard draws).
+nlohmann::json StateJson(const ControllerSnapshot& snapshot,
+                         const ControllerOptions& options);
 
 class ControlApi {
  public:
@@ -67,7 +83,11 @@ class ControlApi {
   http::Response Generations(const http::Request& request);
   http::Response Incidents(const http::Request& request);
   http::Response Heals(const http::Request& request);
+  http::Response Samples(const http::Request& request);
+  http::Response Model(const http::Request& request);
+  http::Response Events(const http::Request& request);
   http::Response Faults(const http::Request& request);
+  http::Response ClearFaults(const http::Request& request);
   http::Response Heal(const http::Request& request);
   http::Response Pause(const http::Request& request);
   http::Response Resume(const http::Request& request);
@@ -80,6 +100,11 @@ class ControlApi {
   template <typename List, typename Json>
   http::Response ListResponse(const http::Request& request, List list,
                               Json to_json);
+  // Sends `method` `path` (with `body`) to the live generation's service
+  // at `base_url` of the deployment, and returns its answer as it came:
+  // 409 without a live generation, 502 if it cannot be reached.
+  http::Response Forward(std::string method, std::string Deployment::*base_url,
+                         std::string_view path, std::string body);
 
   Controller& controller_;
   store::Store& store_;

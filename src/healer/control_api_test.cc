@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "healer/test_fakes.h"
+#include "http/event_stream.h"
 #include "store/sqlite_store.h"
 
 namespace heimdall::healer {
@@ -28,13 +29,14 @@ class ControlApiTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  ControlApi& Api(std::string token = "") {
+  ControlApi& Api(std::string token = "", http::EventHub* events = nullptr) {
     controller_ = std::make_unique<Controller>(options_, *store_, provider_,
                                                probe_, clock_);
     EXPECT_TRUE(controller_->Start().ok());
     ControlApiOptions options;
     options.token = std::move(token);
     options.forward_timeout = 1s;
+    options.events = events;
     api_ = std::make_unique<ControlApi>(*controller_, *store_, options);
     return *api_;
   }
@@ -139,9 +141,9 @@ TEST_F(ControlApiTest, PauseResumeAndBreakerResetAreApplied) {
 TEST_F(ControlApiTest, ATokenProtectsEveryPost) {
   ControlApi& api = Api("s3cret");
   using Handler = http::Response (ControlApi::*)(const http::Request&);
-  for (Handler handler :
-       {&ControlApi::Heal, &ControlApi::Pause, &ControlApi::Resume,
-        &ControlApi::ResetBreaker, &ControlApi::Faults}) {
+  for (Handler handler : {&ControlApi::Heal, &ControlApi::Pause,
+                          &ControlApi::Resume, &ControlApi::ResetBreaker,
+                          &ControlApi::Faults, &ControlApi::ClearFaults}) {
     for (const char* token : {"", "wrong", "s3cre", "s3cret!"}) {
       const http::Response response =
           (api.*handler)(Post("/api/x", "{}", token));
@@ -312,6 +314,86 @@ TEST_F(ControlApiTest, TheWebhookNeedsTheToken) {
   EXPECT_EQ(
       api.AlertmanagerWebhook(Post("/api/alertmanager", body, "s3cret")).status,
       200);
+}
+
+TEST_F(ControlApiTest, StateCarriesThePolicyTheDashboardDraws) {
+  options_.policy.threshold = 0.8;
+  options_.policy.sustained_count = 3;
+  options_.interval = 250ms;
+  ControlApi& api = Api();
+  const nlohmann::json state = Body(api.State(Get("/api/state")));
+  EXPECT_EQ(state["policy"]["threshold"], 0.8);
+  EXPECT_EQ(state["policy"]["sustained_count"], 3);
+  EXPECT_EQ(state["policy"]["interval_ms"], 250);
+}
+
+TEST_F(ControlApiTest, SamplesAreListedNewestFirst) {
+  ControlApi& api = Api();
+  Step();
+  probe_.default_mode = Mode::kSilent;
+  Step();
+  const nlohmann::json samples = Body(api.Samples(Get("/api/samples")));
+  ASSERT_EQ(samples.size(), 2u);
+  EXPECT_TRUE(samples[0]["probability"].is_null());
+  EXPECT_EQ(samples[0]["responsive"], false);
+  EXPECT_EQ(samples[1]["probability"], 0.1);
+  EXPECT_EQ(samples[1]["readings"]["heart_rate"], 150);
+  EXPECT_GT(samples[0]["time"].get<int64_t>(),
+            samples[1]["time"].get<int64_t>());
+  EXPECT_EQ(Body(api.Samples(Get("/api/samples", "limit=1"))).size(), 1u);
+  EXPECT_EQ(api.Samples(Get("/api/samples", "limit=0")).status, 400);
+}
+
+TEST_F(ControlApiTest, ClearFaultsAndModelAreForwarded) {
+  std::string cleared;
+  http::Router router;
+  router.Handle("DELETE", "/faults", [&](const http::Request& request) {
+    cleared = request.method;
+    return http::Response::Json(200, R"({"fault": null})");
+  });
+  router.Handle("GET", "/model", [](const http::Request&) {
+    return http::Response::Json(200, R"({"support_vectors": 26})");
+  });
+  http::ServerOptions server_options;
+  server_options.threads = 1;
+  auto target =
+      std::move(http::Server::Start(server_options, std::move(router)).value());
+  provider_.simulator_url = fmt::format("http://127.0.0.1:{}", target->port());
+  provider_.predictor_url = provider_.simulator_url;
+
+  ControlApi& api = Api();
+  const http::Response response = api.ClearFaults(Post("/api/faults"));
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(cleared, "DELETE");
+  const http::Response model = api.Model(Get("/api/model"));
+  EXPECT_EQ(model.status, 200);
+  EXPECT_EQ(Body(model)["support_vectors"], 26);
+}
+
+TEST_F(ControlApiTest, ModelWithoutALiveGenerationConflicts) {
+  provider_.failing_builds = 1;
+  ControlApi& api = Api();
+  const http::Response response = api.Model(Get("/api/model"));
+  EXPECT_EQ(response.status, 409);
+  EXPECT_EQ(Body(response)["error"],
+            "no live generation to send GET /model to");
+}
+
+TEST_F(ControlApiTest, EventsAreServedOnlyWithAHub) {
+  {
+    ControlApi& api = Api();
+    http::Router router;
+    api.Register(router);
+    EXPECT_EQ(router.Dispatch(Get("/api/events")).status, 404);
+  }
+  http::EventHub hub;
+  ControlApi& api = Api("", &hub);
+  http::Router router;
+  api.Register(router);
+  const http::Response events = router.Dispatch(Get("/api/events"));
+  EXPECT_EQ(events.status, 200);
+  EXPECT_EQ(events.content_type, "text/event-stream");
+  EXPECT_NE(events.stream, nullptr);
 }
 
 TEST_F(ControlApiTest, RoutesAreRegistered) {

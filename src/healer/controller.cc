@@ -168,7 +168,7 @@ void Controller::Emit(HealEvent::Kind kind, std::string reason,
 }
 
 void Controller::Publish() {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   snapshot_.phase = phase_;
   snapshot_.deployment = deployment_;
   snapshot_.heal_state = heal_state_;
@@ -181,6 +181,10 @@ void Controller::Publish() {
   snapshot_.readings = readings_;
   snapshot_.live_since = deployment_ ? live_since_ : TimePoint{};
   snapshot_.problem = problem_;
+  if (!options_.on_snapshot) return;
+  const ControllerSnapshot published = snapshot_;
+  lock.unlock();
+  options_.on_snapshot(published);
 }
 
 Status Controller::Step() {

@@ -60,6 +60,8 @@ struct HealEvent {
 };
 std::string_view ToString(HealEvent::Kind kind);
 
+struct ControllerSnapshot;
+
 struct ControllerOptions {
   std::string target{store::kDefaultTarget};
   HealPolicy policy;
@@ -74,6 +76,10 @@ struct ControllerOptions {
   std::function<void(std::string_view phase)> after_heal_phase;
   // Told about heals and the breaker; may be empty.
   std::function<void(const HealEvent&)> on_heal_event;
+  // Called on the loop thread with each new snapshot (after every step and
+  // once at construction), outside the controller's lock; `heimdall up`
+  // pushes it to the dashboard. Must not call back into the controller.
+  std::function<void(const ControllerSnapshot&)> on_snapshot;
 };
 
 enum class Phase { kStarting, kBuilding, kWatching, kHealing, kStopped };

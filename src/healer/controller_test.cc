@@ -570,5 +570,22 @@ TEST(ControllerSnapshot, ToJsonNamesTheState) {
   EXPECT_TRUE(json["last_reading"].is_null());
 }
 
+TEST_F(ControllerTest, EverySnapshotIsHandedToTheHook) {
+  std::vector<ControllerSnapshot> seen;
+  options_.on_snapshot = [&seen](const ControllerSnapshot& snapshot) {
+    seen.push_back(snapshot);
+  };
+  Controller& controller = Started();
+  const size_t after_start = seen.size();
+  ASSERT_GE(after_start, 1u);  // At construction (and after the build).
+  Steps(2);
+  ASSERT_EQ(seen.size(), after_start + 2);
+  EXPECT_EQ(seen.back().phase, Phase::kWatching);
+  ASSERT_TRUE(seen.back().last_reading.has_value());
+  EXPECT_EQ(seen.back().last_reading->probability, 0.1);
+  EXPECT_EQ(seen.back().deployment->generation_id,
+            controller.Snapshot().deployment->generation_id);
+}
+
 }  // namespace
 }  // namespace heimdall::healer

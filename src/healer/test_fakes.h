@@ -72,7 +72,9 @@ class FakeProvider : public Provider {
     d.simulator_url = simulator_url.empty()
                           ? fmt::format("fake://simulator/{}", id)
                           : simulator_url;
-    d.predictor_url = fmt::format("fake://predictor/{}", id);
+    d.predictor_url = predictor_url.empty()
+                          ? fmt::format("fake://predictor/{}", id)
+                          : predictor_url;
     return d;
   }
   size_t Count(const std::string& call) const {
@@ -87,6 +89,7 @@ class FakeProvider : public Provider {
   int failing_archives = 0;
   bool keep_on_stop = false;
   std::string simulator_url;  // If set, every generation's simulator.
+  std::string predictor_url;  // If set, every generation's predictor.
 };
 
 enum class Mode { kHealthy, kFailing, kSilent, kInvalid, kEnded };

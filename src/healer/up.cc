@@ -18,9 +18,13 @@
 #include "healer/heal_metrics.h"
 #include "healer/terraform_provider.h"
 #include "http/client.h"
+#include "http/event_stream.h"
+#include "http/json.h"
 #include "http/metrics.h"
 #include "http/server.h"
+#include "store/observed_store.h"
 #include "store/sqlite_store.h"
+#include "web/dashboard.h"
 
 namespace heimdall::healer {
 namespace {
@@ -74,8 +78,11 @@ Status HttpHealthCheck(const std::string& base_url, Duration timeout) {
 
 struct UpRuntime::Parts {
   UpConfig config;
+  // Pushes what the controller stores and does to the dashboard.
+  http::EventHub events;
   std::unique_ptr<StateLock> lock;
-  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<store::SqliteStore> sqlite;
+  std::unique_ptr<store::ObservedStore> store;
   std::unique_ptr<Provider> provider;
   std::unique_ptr<HttpProbe> probe;
   SystemClock clock;
@@ -91,9 +98,22 @@ struct UpRuntime::Parts {
   Status MakeLocalProvider();
   Status MakeTerraformProvider();
   Status StartTelling();
+  void PublishEvents();
   Status StartApi();
   http::Router Routes();
 };
+
+namespace {
+
+// One event on the dashboard's stream; a record that cannot be serialized
+// (a non-finite number) is a bug upstream and is skipped, not sent as null.
+void PublishJson(http::EventHub& events, std::string_view type,
+                 const nlohmann::json& record) {
+  Result<std::string> text = http::SerializeJson(record);
+  if (text.ok()) events.Publish(type, *text);
+}
+
+}  // namespace
 
 Status UpRuntime::Parts::OpenState() {
   std::error_code error;
@@ -109,8 +129,18 @@ Status UpRuntime::Parts::OpenState() {
   Result<std::unique_ptr<store::SqliteStore>> opened = store::SqliteStore::Open(
       config.StorePath(), {.max_samples = config.max_samples});
   if (!opened.ok()) return opened.status();
-  store = std::move(*opened);
+  sqlite = std::move(*opened);
+  store = std::make_unique<store::ObservedStore>(
+      *sqlite, [this](std::string_view kind, const nlohmann::json& record) {
+        PublishJson(events, kind, record);
+      });
   return Status::Ok();
+}
+
+void UpRuntime::Parts::PublishEvents() {
+  config.controller.on_snapshot = [this](const ControllerSnapshot& snapshot) {
+    PublishJson(events, "state", StateJson(snapshot, config.controller));
+  };
 }
 
 Status UpRuntime::Parts::MakeProvider() {
@@ -197,9 +227,11 @@ http::Router UpRuntime::Parts::Routes() {
   options.on_alert_result = [m = metrics.get()](std::string_view result) {
     m->CountAlertHealRequest(result);
   };
+  options.events = &events;
   api = std::make_unique<ControlApi>(*controller, *store, std::move(options));
   http::Router router;
   api->Register(router);
+  web::RegisterDashboard(router);
   http::Handler serialize = http::MetricsHandler(registry);
   router.Handle("GET", "/metrics",
                 [this, serialize](const http::Request& request) {
@@ -225,7 +257,8 @@ Status UpRuntime::Parts::StartApi() {
       http::Server::Start(std::move(options), std::move(router));
   if (!started.ok()) return started.error().Annotate("control API");
   server = std::move(*started);
-  spdlog::info("control API on http://{}:{}{}", listen->first, server->port(),
+  spdlog::info("control API on http://{0}:{1}, dashboard at http://{0}:{1}/{2}",
+               listen->first, server->port(),
                config.token.empty() ? "" : " (POST needs the token)");
   return Status::Ok();
 }
@@ -275,6 +308,7 @@ Result<std::unique_ptr<UpRuntime>> UpRuntime::Create(UpConfig config) {
   HEIMDALL_RETURN_IF_ERROR(parts->OpenState());
   HEIMDALL_RETURN_IF_ERROR(parts->MakeProvider());
   HEIMDALL_RETURN_IF_ERROR(parts->StartTelling());
+  parts->PublishEvents();
   Result<Scoring> scoring = MakeScoring(parts->config.detector);
   if (!scoring.ok()) return scoring.error().Annotate("detector");
   parts->probe =

@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,6 +24,11 @@ constexpr size_t kMaxRetainedBuffer = 64 * 1024;
 constexpr size_t kHeaderLineOverhead = 4;
 // Longest piece of a request echoed back in an error message.
 constexpr size_t kMaxEcho = 64;
+// A stream is read only while less than this of it waits for the peer, so a
+// peer that stops reading leaves its backlog in the stream's own (bounded)
+// buffer, where the producer can see it and drop the subscriber.
+constexpr size_t kStreamLowWater = 16 * 1024;
+constexpr size_t kStreamReadBytes = 16 * 1024;
 
 Connection* Self(http_parser* parser) {
   return static_cast<Connection*>(parser->data);
@@ -52,6 +59,35 @@ void Release(std::string& buffer) {
 
 }  // namespace
 
+Status StreamWakeups::Init() {
+  fd_.Reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!fd_.valid()) {
+    return MakeError("creating the stream eventfd: {}", std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+void StreamWakeups::Notify(uint64_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // One eventfd write per batch: the worker takes the whole list at once.
+  if (ready_.empty()) {
+    uint64_t one = 1;
+    while (::write(fd_.get(), &one, sizeof one) < 0 && errno == EINTR) {
+    }
+  }
+  ready_.push_back(id);
+}
+
+std::vector<uint64_t> StreamWakeups::Take() {
+  std::vector<uint64_t> ids;
+  std::lock_guard<std::mutex> lock(mutex_);
+  uint64_t count;
+  while (::read(fd_.get(), &count, sizeof count) < 0 && errno == EINTR) {
+  }
+  ids.swap(ready_);
+  return ids;
+}
+
 const http_parser_settings Connection::kSettings = [] {
   http_parser_settings settings;
   http_parser_settings_init(&settings);
@@ -65,15 +101,18 @@ const http_parser_settings Connection::kSettings = [] {
   return settings;
 }();
 
-Connection::Connection(int fd, std::string peer,
+Connection::Connection(uint64_t id, int fd, std::string peer,
                        const ConnectionContext& context)
-    : fd_(fd), context_(context) {
+    : id_(id), fd_(fd), context_(context) {
   http_parser_init(&parser_, HTTP_REQUEST);
   parser_.data = this;
   request_.peer = std::move(peer);
 }
 
-Connection::~Connection() { ::close(fd_); }
+Connection::~Connection() {
+  if (stream_) stream_->Detach();
+  ::close(fd_);
+}
 
 int Connection::OnMessageBegin(http_parser* parser) {
   Connection* self = Self(parser);
@@ -268,10 +307,66 @@ void Connection::AnswerRequest() {
   }
 
   // An upgrade (or CONNECT) is not supported: answer, then close, since
-  // the bytes after it are not HTTP.
-  bool keep_alive = keep_alive_ && !parser_.upgrade;
-  Queue(response, keep_alive, request_.method == "HEAD");
+  // the bytes after it are not HTTP. A stream is always the last answer.
+  bool streamed = response.stream != nullptr;
+  bool keep_alive = keep_alive_ && !parser_.upgrade && !streamed;
+  bool head = request_.method == "HEAD";
+  chunked_ = streamed && parser_.http_minor >= 1;
+  Queue(response, keep_alive, head);
   if (!keep_alive) state_ = State::kClosing;
+  if (streamed && !head) StartStream(std::move(response.stream));
+}
+
+void Connection::StartStream(std::shared_ptr<ResponseStream> stream) {
+  stream_ = std::move(stream);
+  stream_ready_ = true;
+  StreamWakeups* wakeups = context_.wakeups;
+  uint64_t id = id_;
+  stream_->Attach([wakeups, id] { wakeups->Notify(id); });
+}
+
+bool Connection::PumpStream() {
+  if (!stream_ || !stream_ready_ || Pending() >= kStreamLowWater) {
+    return false;
+  }
+  // Cleared before the read: a wake that races with it sets it again.
+  stream_ready_ = false;
+  stream_piece_.clear();
+  bool more = stream_->Read(stream_piece_, kStreamReadBytes);
+  bool appended = !stream_piece_.empty();
+  if (appended) stream_ready_ = true;
+  AppendStreamBytes(stream_piece_);
+  Release(stream_piece_);
+  if (!more) EndStream();
+  return appended || !more;
+}
+
+void Connection::AppendStreamBytes(std::string_view data) {
+  if (chunked_) {
+    AppendChunk(data, out_);
+  } else {
+    out_.append(data);
+  }
+}
+
+void Connection::EndStream() {
+  if (chunked_) out_.append(kLastChunk);
+  stream_->Detach();
+  stream_.reset();
+}
+
+bool Connection::OnStreamReady() {
+  if (!stream_) return true;  // A late wake for a stream that has ended.
+  stream_ready_ = true;
+  return FinishIo();
+}
+
+bool Connection::KeepStreamAlive() {
+  if (!stream_ || Pending() > 0) return false;
+  std::string_view keep_alive = stream_->KeepAlive();
+  if (keep_alive.empty()) return false;
+  AppendStreamBytes(keep_alive);
+  return Flush();
 }
 
 void Connection::Reject(int status, std::string_view reason,
@@ -289,6 +384,7 @@ void Connection::Queue(const Response& response, bool keep_alive, bool head) {
   Framing framing;
   framing.keep_alive = keep_alive;
   framing.head = head;
+  framing.chunked = chunked_;
   framing.date = context_.date->value();
   AppendResponse(response, framing, out_);
   ++progress_;
@@ -318,6 +414,7 @@ bool Connection::FinishIo() {
   // Requests held back by a full output buffer resume once it drains.
   for (;;) {
     if (!Flush()) return false;
+    if (PumpStream()) continue;
     if (state_ != State::kOpen || in_.empty() || OutputFull()) break;
     size_t before = in_.size();
     ProcessInput();
@@ -325,7 +422,7 @@ bool Connection::FinishIo() {
   }
 
   bool pending = out_offset_ < out_.size();
-  if (state_ != State::kClosing || pending) return true;
+  if (state_ != State::kClosing || pending || stream_) return true;
   if (peer_closed_) return false;
   // Half-close and keep reading, so unread request bytes do not turn our
   // last answer into a reset on the peer's side.
@@ -342,6 +439,8 @@ bool Connection::OnReadable(std::span<char> scratch) {
     in_.append(scratch.data(), static_cast<size_t>(n));
     ProcessInput();
   } else if (n == 0) {
+    // A subscriber that hangs up is gone: nobody reads the rest.
+    if (stream_) return false;
     peer_closed_ = true;
     if (state_ == State::kOpen) state_ = State::kClosing;
   } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
@@ -367,7 +466,9 @@ uint32_t Connection::WantedEvents() const {
       return (OutputFull() ? 0u : uint32_t{EPOLLIN}) |
              (pending ? uint32_t{EPOLLOUT} : 0u);
     case State::kClosing:
-      return EPOLLOUT;
+      // While streaming, input is read (and dropped) to see a hang-up.
+      return (stream_ ? uint32_t{EPOLLIN} : 0u) |
+             (pending || !stream_ ? uint32_t{EPOLLOUT} : 0u);
     case State::kLingering:
       return EPOLLIN;
   }

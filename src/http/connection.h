@@ -9,14 +9,38 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "common/status.h"
 #include "http/server.h"
+#include "http/socket.h"
 #include "http/wire.h"
 
 namespace heimdall::http::internal {
+
+// Which streaming connections of one worker have more to send. Streams
+// call Notify from any thread; the worker polls fd() and calls Take.
+class StreamWakeups {
+ public:
+  // Creates the eventfd; fails with the system's reason.
+  Status Init();
+  int fd() const { return fd_.get(); }
+  // Thread-safe. Marks connection `id` ready and wakes the worker if it
+  // was not woken already.
+  void Notify(uint64_t id);
+  // The ids notified since the last call, in order; resets the eventfd.
+  std::vector<uint64_t> Take();
+
+ private:
+  std::mutex mutex_;
+  std::vector<uint64_t> ready_;  // Guarded by mutex_.
+  UniqueFd fd_;
+};
 
 // What connections share within one worker. Owned by the worker; outlives
 // its connections.
@@ -26,14 +50,17 @@ struct ConnectionContext {
   size_t max_body_bytes = 0;
   const std::function<void(std::string_view)>* on_reject = nullptr;
   const DateCache* date = nullptr;
+  StreamWakeups* wakeups = nullptr;
 };
 
 // Not thread-safe: used only by the worker that accepted it.
 class Connection {
  public:
-  // Takes ownership of the non-blocking socket `fd`.
-  Connection(int fd, std::string peer, const ConnectionContext& context);
-  ~Connection();  // Closes the socket.
+  // Takes ownership of the non-blocking socket `fd`. `id` is unique within
+  // the worker and names the connection in StreamWakeups.
+  Connection(uint64_t id, int fd, std::string peer,
+             const ConnectionContext& context);
+  ~Connection();  // Detaches a stream, closes the socket.
 
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -47,6 +74,13 @@ class Connection {
   // Writes pending answers, then resumes requests held back by them.
   // Returns false as OnReadable does.
   bool OnWritable();
+  // The stream being answered has more (its wake was called). Returns
+  // false as OnReadable does.
+  bool OnStreamReady();
+  // Called when the idle timeout passes. Returns true if the connection
+  // stays: it streams, nothing waits for the peer, and the stream's
+  // keep-alive bytes were written.
+  bool KeepStreamAlive();
 
   // The epoll events (EPOLLIN, EPOLLOUT) the connection waits for now.
   uint32_t WantedEvents() const;
@@ -84,10 +118,16 @@ class Connection {
   void Reject(int status, std::string_view reason, std::string_view message);
   void Queue(const Response& response, bool keep_alive, bool head);
   bool OutputFull() const;
+  size_t Pending() const { return out_.size() - out_offset_; }
+  void StartStream(std::shared_ptr<ResponseStream> stream);
+  bool PumpStream();
+  void AppendStreamBytes(std::string_view data);
+  void EndStream();
   bool Flush();
   bool FinishIo();
   bool Discard(std::span<char> scratch);
 
+  uint64_t id_;
   int fd_;
   const ConnectionContext& context_;
   http_parser parser_;
@@ -98,6 +138,12 @@ class Connection {
   std::string out_;  // Answers not yet written, from out_offset_.
   size_t out_offset_ = 0;
   uint64_t progress_ = 0;
+
+  // The streamed answer in progress, if any.
+  std::shared_ptr<ResponseStream> stream_;
+  bool stream_ready_ = false;  // Read may have more without a wake.
+  bool chunked_ = false;
+  std::string stream_piece_;  // Scratch for one Read.
 
   // The request being parsed.
   Request request_;

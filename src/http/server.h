@@ -38,11 +38,41 @@ struct Request {
   std::string QueryParam(std::string_view key) const;
 };
 
+// A response body produced over time, such as server-sent events
+// (event_stream.h). The connection owns it through Response::stream and is
+// the only caller of Attach, Read and Detach, all on one worker thread; the
+// producer may run on any thread and calls `wake` to say "Read has more".
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+
+  // Called once, before any Read. `wake` is thread-safe and cheap; calling
+  // it after Detach() has returned is a bug, so a producer must stop using
+  // it under the same lock that Detach takes.
+  virtual void Attach(std::function<void()> wake) = 0;
+  // Appends at most `max` bytes that are ready now to `out` (possibly
+  // none). Returns false once the stream has ended: what it appended is its
+  // last output. After a Read that appended something the connection reads
+  // again (once the peer has taken most of it); after an empty one it waits
+  // for `wake`.
+  virtual bool Read(std::string& out, size_t max) = 0;
+  // The connection is finished with the stream (it ended, the peer left,
+  // the server stops). Called once if Attach was called, never otherwise.
+  virtual void Detach() = 0;
+  // Bytes written when the stream has been quiet for the idle timeout, so
+  // that a waiting subscriber is not taken for an idle connection. Empty:
+  // a quiet stream is closed like any idle connection.
+  virtual std::string_view KeepAlive() const { return {}; }
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // Extra headers.
+  // When set, `body` is ignored and the body comes from the stream; see
+  // "Wire behaviour".
+  std::shared_ptr<ResponseStream> stream;
 
   // {"error": message} with `status`.
   static Response JsonError(int status, std::string_view message);
@@ -134,11 +164,17 @@ struct ServerOptions {
 // - After an answer that closes the connection, the server stops writing
 //   and discards input for up to 2 s (at most idle_timeout), so the peer
 //   reads the answer instead of a reset.
-//
-// TODO: server-sent events for the dashboard are not supported yet. They
-// would fit as a Response with a `stream` callback that the connection polls
-// for more bytes when writable (chunked encoding, no Content-Length), with a
-// per-worker wake-up (eventfd) so a publisher thread can say "more ready".
+// - A streamed answer (Response::stream) has no Content-Length: it is
+//   chunked for HTTP/1.1 and delimited by the close for HTTP/1.0. It always
+//   says "Connection: close" and is the connection's last answer; input
+//   after its request is discarded. No thread waits on it: the worker reads
+//   the stream when woken, 16 KiB at a time, while less than 16 KiB of it
+//   awaits the peer, so a peer that stops reading holds at most 32 KiB here
+//   (plus what the stream itself buffers), and is closed by the idle
+//   timeout once nothing more can be written. A quiet
+//   stream sends its KeepAlive() bytes every idle_timeout instead of being
+//   closed. When the stream ends, the connection sends the last chunk and
+//   closes. HEAD gets the head only and never attaches the stream.
 
 class Server {
  public:

@@ -52,6 +52,7 @@ void AppendResponse(const Response& response, const Framing& framing,
                     std::string& out) {
   // 204 and 304 never carry a body, so they carry no Content-Length either.
   bool bodiless = response.status == 204 || response.status == 304;
+  bool streamed = response.stream != nullptr;
   out.append("HTTP/1.1 ");
   AppendNumber(static_cast<size_t>(response.status), out);
   out.append(" ").append(ReasonPhrase(response.status)).append("\r\n");
@@ -59,7 +60,9 @@ void AppendResponse(const Response& response, const Framing& framing,
   if (!response.content_type.empty()) {
     AppendHeader("Content-Type", response.content_type, out);
   }
-  if (!bodiless) {
+  if (streamed && framing.chunked) {
+    AppendHeader("Transfer-Encoding", "chunked", out);
+  } else if (!bodiless && !streamed) {
     out.append("Content-Length: ");
     AppendNumber(response.body.size(), out);
     out.append("\r\n");
@@ -71,7 +74,13 @@ void AppendResponse(const Response& response, const Framing& framing,
   }
   out.append("\r\n");
 
-  if (!bodiless && !framing.head) out.append(response.body);
+  if (!bodiless && !streamed && !framing.head) out.append(response.body);
+}
+
+void AppendChunk(std::string_view data, std::string& out) {
+  if (data.empty()) return;
+  out.append(fmt::format("{:x}\r\n", data.size()));
+  out.append(data).append("\r\n");
 }
 
 std::string_view ReasonPhrase(int status) {

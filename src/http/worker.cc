@@ -23,9 +23,10 @@ constexpr int kMaxEvents = 128;
 constexpr int kMaxAcceptsPerWake = 64;
 constexpr auto kMaxLinger = std::chrono::seconds(2);
 
-// Tags for the two non-connection descriptors in epoll_event.data.ptr.
+// Tags for the non-connection descriptors in epoll_event.data.ptr.
 char listener_tag;
 char wake_tag;
+char stream_tag;
 
 std::string FormatPeer(const sockaddr_storage& peer, socklen_t length) {
   SocketAddress address;
@@ -49,6 +50,7 @@ Worker::Worker(UniqueFd listener, int wake_fd, const ServerOptions& options,
   context_.max_body_bytes = options.max_body_bytes;
   context_.on_reject = &options.on_reject;
   context_.date = &date_;
+  context_.wakeups = &wakeups_;
 }
 
 Worker::~Worker() = default;
@@ -59,6 +61,7 @@ Status Worker::Init() {
     return MakeError("creating an epoll instance: {}", std::strerror(errno));
   }
   spare_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  HEIMDALL_RETURN_IF_ERROR(wakeups_.Init());
 
   epoll_event listen_event{};
   listen_event.events = EPOLLIN;
@@ -66,9 +69,14 @@ Status Worker::Init() {
   epoll_event wake_event{};
   wake_event.events = EPOLLIN;
   wake_event.data.ptr = &wake_tag;
+  epoll_event stream_event{};
+  stream_event.events = EPOLLIN;
+  stream_event.data.ptr = &stream_tag;
   if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, listener_.get(), &listen_event) !=
           0 ||
-      epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_fd_, &wake_event) != 0) {
+      epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_fd_, &wake_event) != 0 ||
+      epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wakeups_.fd(), &stream_event) !=
+          0) {
     return MakeError("registering with epoll: {}", std::strerror(errno));
   }
   return Status::Ok();
@@ -94,6 +102,8 @@ void Worker::Run() {
         stopping = true;
       } else if (tag == &listener_tag) {
         AcceptAll();
+      } else if (tag == &stream_tag) {
+        ServeStreams();
       } else {
         Serve(static_cast<Slot*>(tag), events[i].events);
       }
@@ -127,8 +137,9 @@ void Worker::Adopt(int fd, const sockaddr_storage& peer,
 
   Slot& slot = active_.emplace_back();
   slot.position = std::prev(active_.end());
-  slot.connection =
-      std::make_unique<Connection>(fd, FormatPeer(peer, peer_length), context_);
+  slot.id = ++next_id_;
+  slot.connection = std::make_unique<Connection>(
+      slot.id, fd, FormatPeer(peer, peer_length), context_);
   slot.deadline = now_ + idle_timeout_;
   slot.events = EPOLLIN;
 
@@ -137,7 +148,9 @@ void Worker::Adopt(int fd, const sockaddr_storage& peer,
   event.data.ptr = &slot;
   if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
     active_.erase(slot.position);
+    return;
   }
+  slots_by_id_.emplace(slot.id, &slot);
 }
 
 void Worker::ShedOneConnection() {
@@ -155,7 +168,19 @@ void Worker::Serve(Slot* slot, uint32_t events) {
     alive = connection.OnReadable(scratch_);
   }
   if (alive && (events & EPOLLOUT)) alive = connection.OnWritable();
+  AfterIo(slot, alive);
+}
 
+void Worker::ServeStreams() {
+  for (uint64_t id : wakeups_.Take()) {
+    auto found = slots_by_id_.find(id);
+    if (found == slots_by_id_.end()) continue;  // Closed since the wake.
+    Slot* slot = found->second;
+    AfterIo(slot, slot->connection->OnStreamReady());
+  }
+}
+
+void Worker::AfterIo(Slot* slot, bool alive) {
   if (!alive) {
     Close(slot);
     return;
@@ -198,13 +223,24 @@ void Worker::Close(Slot* slot) {
   // child between fork and exec (heimdall up spawns while serving) keeps it
   // open, so events would keep coming for a slot that no longer exists.
   epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, slot->connection->fd(), nullptr);
+  slots_by_id_.erase(slot->id);
   SlotList& list = slot->lingering ? lingering_ : active_;
   list.erase(slot->position);
 }
 
 void Worker::ExpireIdle() {
   while (!active_.empty() && active_.front().deadline <= now_) {
-    Close(&active_.front());
+    Slot* slot = &active_.front();
+    if (!slot->connection->KeepStreamAlive()) {
+      Close(slot);
+      continue;
+    }
+    // A subscriber waiting for events is not idle; the keep-alive bytes
+    // also find out whether it is still there.
+    slot->progress = slot->connection->progress();
+    slot->deadline = now_ + idle_timeout_;
+    active_.splice(active_.end(), active_, slot->position);
+    UpdateInterest(slot);
   }
   while (!lingering_.empty() && lingering_.front().deadline <= now_) {
     Close(&lingering_.front());
@@ -227,6 +263,7 @@ int Worker::NextTimeoutMs() const {
 void Worker::CloseAll() {
   listener_.Reset();
   for (Slot& slot : active_) slot.connection->FlushBeforeClose();
+  slots_by_id_.clear();
   active_.clear();
   lingering_.clear();
 }

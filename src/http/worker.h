@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <list>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
@@ -44,6 +45,7 @@ class Worker {
   struct Slot;
   using SlotList = std::list<Slot>;
   struct Slot {
+    uint64_t id = 0;
     std::unique_ptr<Connection> connection;
     Clock::time_point deadline;
     uint32_t events = 0;    // Registered with epoll.
@@ -56,6 +58,8 @@ class Worker {
   void Adopt(int fd, const sockaddr_storage& peer, socklen_t peer_length);
   void ShedOneConnection();
   void Serve(Slot* slot, uint32_t events);
+  void ServeStreams();
+  void AfterIo(Slot* slot, bool alive);
   void Touch(Slot* slot);
   void UpdateInterest(Slot* slot);
   void Close(Slot* slot);
@@ -74,11 +78,16 @@ class Worker {
   Clock::duration linger_timeout_;
 
   DateCache date_;
+  StreamWakeups wakeups_;
   ConnectionContext context_;
   std::vector<char> scratch_;
   Clock::time_point now_;
   SlotList active_;     // Ordered by deadline: last progress + idle timeout.
   SlotList lingering_;  // Ordered by deadline: linger start + linger time.
+  uint64_t next_id_ = 0;
+  // Every slot by id, so a stream's wake-up finds its connection (or finds
+  // it gone).
+  std::unordered_map<uint64_t, Slot*> slots_by_id_;
 };
 
 }  // namespace heimdall::http::internal

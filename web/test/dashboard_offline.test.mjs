@@ -1,0 +1,86 @@
+// The dashboard with every request to anything but 127.0.0.1 blocked: it
+// must render fully (styles, uPlot charts, live readings) and must not even
+// try to reach another host. Checked at laptop and at phone width, where the
+// page must not scroll sideways.
+import fs from 'node:fs';
+import path from 'node:path';
+
+import {assert, launchChromium, parseArgs, run, startUp, tail, tempDir,
+        writeConfig} from './harness.mjs';
+
+const args = parseArgs(process.argv);
+
+// Opens the page with routing that aborts (and records) any request whose
+// host is not 127.0.0.1, and records every request made.
+async function openGuarded(browser, url, viewport, record) {
+  const context = await browser.newContext({viewport});
+  await context.route('**/*', (route) => {
+    const target = new URL(route.request().url());
+    if (target.hostname === '127.0.0.1') return route.continue();
+    record.blocked.push(route.request().url());
+    return route.abort('blockedbyclient');
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30000);
+  page.on('request', (request) => record.requests.push(request.url()));
+  page.on('pageerror', (error) => record.errors.push(error.message));
+  const response = await page.goto(url + '/');
+  return {context, page, response};
+}
+
+async function checkRendered(page) {
+  await page.locator('#link[data-state="live"]').waitFor();
+  await page.waitForFunction(() =>
+      /^\d+\.\d{3}$/.test(document.getElementById('value-probability').textContent));
+  assert(await page.evaluate(() => typeof uPlot === 'function'), 'uPlot loaded');
+  assert(await page.locator('#charts .uplot canvas').count() === 4,
+         'four charts drawn');
+  const background = await page.evaluate(
+      () => getComputedStyle(document.body).backgroundColor);
+  assert(background === 'rgb(14, 19, 32)', `style.css applied: ${background}`);
+  await page.locator('#model dt', {hasText: 'support vectors'}).waitFor();
+}
+
+await run('dashboard renders with the network beyond 127.0.0.1 blocked', async (defer) => {
+  const browser = await launchChromium();
+  defer(() => browser.close());
+  const dir = tempDir('heimdall-offline-');
+  defer(() => fs.rmSync(dir, {recursive: true, force: true}));
+  const logPath = path.join(args.artifacts, 'dashboard_offline-up.log');
+  fs.rmSync(logPath, {force: true});
+  const up = await startUp(args.heimdall, writeConfig(dir), logPath);
+  defer(() => up.stop());
+
+  const record = {blocked: [], requests: [], errors: []};
+  try {
+    const laptop = await openGuarded(
+        browser, up.url, {width: 1366, height: 900}, record);
+    const policy = laptop.response.headers()['content-security-policy'] || '';
+    assert(policy.includes("default-src 'self'"), `CSP on the page: ${policy}`);
+    await checkRendered(laptop.page);
+    await laptop.page.screenshot(
+        {path: path.join(args.artifacts, 'dashboard-offline-laptop.png'), fullPage: true});
+
+    const phone = await openGuarded(
+        browser, up.url, {width: 390, height: 844}, record);
+    await checkRendered(phone.page);
+    const overflow = await phone.page.evaluate(
+        () => document.documentElement.scrollWidth - window.innerWidth);
+    assert(overflow <= 0, `no sideways scrolling at phone width (${overflow} px over)`);
+    await phone.page.screenshot(
+        {path: path.join(args.artifacts, 'dashboard-offline-phone.png'), fullPage: true});
+
+    const elsewhere = record.requests.filter(
+        (url) => /^(https?|wss?):/.test(url) && new URL(url).hostname !== '127.0.0.1');
+    assert(record.blocked.length === 0, `requests blocked: ${record.blocked}`);
+    assert(elsewhere.length === 0, `requests elsewhere: ${elsewhere}`);
+    assert(record.requests.some((url) => url.endsWith('/api/events')),
+           'the page subscribed to /api/events');
+    assert(record.errors.length === 0, `no script errors: ${record.errors}`);
+    await laptop.context.close();
+    await phone.context.close();
+  } catch (error) {
+    error.message += `\n--- heimdall up log ---\n${tail(logPath)}`;
+    throw error;
+  }
+});
