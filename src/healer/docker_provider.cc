@@ -541,6 +541,10 @@ Result<std::optional<Deployment>> DockerProvider::Adopt(
     const std::optional<Deployment>& recorded) {
   HEIMDALL_RETURN_IF_ERROR(engine_.Ping());
   std::optional<Deployment> kept;
+  // TODO: a generation recorded by the local provider (the state dir ran
+  // with kind "local" before) is not kept and not stopped here: its
+  // processes outlive the switch. Recover should hand every recorded
+  // generation to the provider that made it.
   if (recorded && Health(*recorded).ok()) kept = recorded;
   HEIMDALL_RETURN_IF_ERROR(RemoveStrays(
       kept ? std::optional<int64_t>(kept->generation_id) : std::nullopt));

@@ -21,6 +21,7 @@ class DockerProviderTest : public ::testing::Test {
   void SetUp() override {
     HEIMDALL_SKIP_WITHOUT_DOCKER();
     options_.state_dir = dir_.path() / "state";
+    options_.engine = testing::TestEngine();
     options_.image = HEIMDALL_TEST_IMAGE;
     options_.build_timeout = 20s;
     options_.stop_grace = 2s;
@@ -55,7 +56,7 @@ class DockerProviderTest : public ::testing::Test {
 
   testing::TempDir dir_;
   DockerProviderOptions options_;
-  DockerEngine engine_{{}};
+  DockerEngine engine_{testing::TestEngine()};
   std::vector<std::string> controllers_;
 };
 

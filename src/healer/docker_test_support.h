@@ -17,9 +17,21 @@
 
 namespace heimdall::healer::testing {
 
+// The engine the tests use: DOCKER_HOST when it names a Unix socket, else
+// the default socket.
+inline DockerEngineOptions TestEngine() {
+  DockerEngineOptions options;
+  const char* host = std::getenv("DOCKER_HOST");
+  const std::string_view prefix = "unix://";
+  if (host != nullptr && std::string_view(host).starts_with(prefix)) {
+    options.socket = host + prefix.size();
+  }
+  return options;
+}
+
 // Why Docker tests cannot run here, or "" if they can.
 inline std::string DockerUnavailableReason() {
-  DockerEngine engine({});
+  DockerEngine engine(TestEngine());
   const Status ping = engine.Ping();
   if (!ping.ok()) {
     return "no Docker engine answers (" + ping.error().message() +
@@ -90,13 +102,13 @@ class TempDir {
 // Containers and networks labelled as `controller`'s (a canonical state
 // dir), as the engine lists them.
 inline std::vector<nlohmann::json> ContainersOf(const std::string& controller) {
-  DockerEngine engine({});
+  DockerEngine engine(TestEngine());
   return engine
       .ListContainers({std::string(kDockerLabelController) + "=" + controller})
       .value();
 }
 inline std::vector<nlohmann::json> NetworksOf(const std::string& controller) {
-  DockerEngine engine({});
+  DockerEngine engine(TestEngine());
   return engine
       .ListNetworks({std::string(kDockerLabelController) + "=" + controller})
       .value();
@@ -105,7 +117,7 @@ inline std::vector<nlohmann::json> NetworksOf(const std::string& controller) {
 // Removes everything labelled as `controller`'s: cleanup after a test,
 // whatever it left.
 inline void RemoveEverythingOf(const std::string& controller) {
-  DockerEngine engine({});
+  DockerEngine engine(TestEngine());
   for (const nlohmann::json& c : ContainersOf(controller)) {
     (void)engine.RemoveContainer(c.value("Id", ""));
   }

@@ -39,7 +39,8 @@ class UpDockerTest : public ::testing::Test {
     std::filesystem::create_directories(dir_.path() / "state");
     controller_ = std::filesystem::canonical(dir_.path() / "state").string();
     config_ = dir_.path() / "heimdall.toml";
-    std::ofstream(config_) << fmt::format(R"(
+    std::ofstream(config_) << fmt::format(
+        R"(
 state_dir = "{}"
 [controller]
 interval = "100ms"
@@ -54,6 +55,7 @@ max_heals = 0
 [provider]
 kind = "docker"
 [provider.docker]
+socket = "{}"
 image = "{}"
 build_timeout = "30s"
 stop_grace = "2s"
@@ -65,7 +67,7 @@ predict_timeout = "500ms"
 [api]
 listen = "127.0.0.1:0"
 )",
-                                          controller_, HEIMDALL_TEST_IMAGE);
+        controller_, testing::TestEngine().socket, HEIMDALL_TEST_IMAGE);
   }
 
   void TearDown() override {
@@ -141,7 +143,7 @@ listen = "127.0.0.1:0"
   }
 
   bool Exists(const std::string& id) {
-    DockerEngine engine({});
+    DockerEngine engine(testing::TestEngine());
     auto found = engine.InspectContainer(id);
     return !found.ok() || found->has_value();
   }
