@@ -39,6 +39,8 @@ class UpDockerTest : public ::testing::Test {
     std::filesystem::create_directories(dir_.path() / "state");
     controller_ = std::filesystem::canonical(dir_.path() / "state").string();
     config_ = dir_.path() / "heimdall.toml";
+    // About the loop with containers, not the detector: the earlier model
+    // flags an acute reading at once.
     std::ofstream(config_) << fmt::format(
         R"(
 state_dir = "{}"
@@ -66,6 +68,8 @@ telemetry_timeout = "500ms"
 predict_timeout = "500ms"
 [api]
 listen = "127.0.0.1:0"
+[detector]
+parts = ["model"]
 )",
         controller_, testing::TestEngine().socket, HEIMDALL_TEST_IMAGE);
   }
