@@ -16,6 +16,15 @@ std::string LabelFilter(const std::vector<std::string>& labels) {
 
 bool Succeeded(int status) { return status >= 200 && status < 300; }
 
+// The "Id" of a create reply.
+Result<std::string> CreatedId(const nlohmann::json& reply,
+                              const std::string& what) {
+  if (!reply.is_object() || !reply.contains("Id") || !reply["Id"].is_string()) {
+    return MakeError("docker: creating {}: the reply has no Id", what);
+  }
+  return reply["Id"].get<std::string>();
+}
+
 }  // namespace
 
 DockerEngine::DockerEngine(DockerEngineOptions options)
@@ -89,7 +98,7 @@ Result<std::string> DockerEngine::CreateNetwork(
                                {"Labels", labels}};
   Result<nlohmann::json> created = CallJson("POST", "/networks/create", body);
   if (!created.ok()) return created.error();
-  return created->value("Id", "");
+  return CreatedId(*created, "network " + name);
 }
 
 Status DockerEngine::RemoveNetwork(const std::string& name_or_id) {
@@ -116,7 +125,7 @@ Result<std::string> DockerEngine::CreateContainer(const std::string& name,
   Result<nlohmann::json> created =
       CallJson("POST", "/containers/create?name=" + PercentEncode(name), spec);
   if (!created.ok()) return created.error();
-  return created->value("Id", "");
+  return CreatedId(*created, "container " + name);
 }
 
 Status DockerEngine::StartContainer(const std::string& id) {

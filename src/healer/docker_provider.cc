@@ -64,6 +64,34 @@ std::vector<std::string> ExpandAll(const std::vector<std::string>& parts,
   return expanded;
 }
 
+// The value at `pointer` ("/State/Running") if it is there with type T,
+// else `fallback`: engine replies and stored details are read without
+// exceptions, whatever their shape.
+template <typename T>
+T Get(const nlohmann::json& json, const std::string& pointer, T fallback) {
+  const nlohmann::json::json_pointer path(pointer);
+  if (!json.contains(path)) return fallback;
+  const nlohmann::json& value = json.at(path);
+  if constexpr (std::is_same_v<T, std::string>) {
+    return value.is_string() ? value.get<std::string>() : fallback;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return value.is_boolean() ? value.get<bool>() : fallback;
+  } else {
+    return value.is_number_integer() ? value.get<T>() : fallback;
+  }
+}
+
+// The containers recorded in a deployment's detail (objects only).
+std::vector<nlohmann::json> RecordedContainers(const Deployment& deployment) {
+  std::vector<nlohmann::json> containers;
+  const auto it = deployment.detail.find("containers");
+  if (it == deployment.detail.end() || !it->is_array()) return containers;
+  for (const nlohmann::json& c : *it) {
+    if (c.is_object()) containers.push_back(c);
+  }
+  return containers;
+}
+
 // Environment values can hold secrets (the API token): keep only names.
 nlohmann::json Redacted(nlohmann::json inspect) {
   nlohmann::json* env =
@@ -79,14 +107,13 @@ nlohmann::json Redacted(nlohmann::json inspect) {
   return inspect;
 }
 
+// A label from a list entry ("Labels") or an inspect reply
+// ("Config.Labels").
 std::string LabelOf(const nlohmann::json& object, const char* key) {
-  const nlohmann::json* labels = nullptr;
-  if (object.contains("Labels")) labels = &object["Labels"];
-  if (object.contains("Config") && object["Config"].contains("Labels")) {
-    labels = &object["Config"]["Labels"];
-  }
-  if (labels == nullptr || !labels->is_object()) return "";
-  return labels->value(key, "");
+  const std::string label =
+      Get<std::string>(object, fmt::format("/Labels/{}", key), "");
+  if (!label.empty()) return label;
+  return Get<std::string>(object, fmt::format("/Config/Labels/{}", key), "");
 }
 
 Status WriteFileAtomically(const std::filesystem::path& path,
@@ -180,6 +207,46 @@ std::map<std::string, std::string> DockerProvider::Labels(
   return labels;
 }
 
+// Docker's health check for `service`, or none (["NONE"]).
+nlohmann::json DockerProvider::HealthSpec(const DockerServiceOptions& service,
+                                          const std::string& model) const {
+  if (service.health_command == std::vector<std::string>{"NONE"}) {
+    return {{"Test", {"NONE"}}};
+  }
+  nlohmann::json test = {"CMD"};
+  for (const std::string& part :
+       ExpandAll(service.health_command, service.port, model)) {
+    test.push_back(part);
+  }
+  return {{"Test", test},
+          {"Interval", Nanoseconds(options_.health_interval)},
+          {"Timeout",
+           Nanoseconds(std::min<Duration>(options_.health_interval, 3s))},
+          {"Retries", 3}};
+}
+
+// Limits, the loopback port binding, the network, read-only mounts.
+nlohmann::json DockerProvider::HostSpec(const std::string& network,
+                                        const std::string& port,
+                                        const nlohmann::json& binds) const {
+  return {
+      {"PortBindings",
+       {{port, {{{"HostIp", options_.publish_address}, {"HostPort", ""}}}}}},
+      {"Memory", options_.memory_bytes},
+      {"MemorySwap", options_.memory_bytes},
+      {"NanoCpus", static_cast<int64_t>(options_.cpus * 1e9)},
+      {"PidsLimit", options_.pids_limit},
+      {"NetworkMode", network},
+      {"Binds", binds},
+      // Heimdall heals; an engine restart policy would fight it.
+      {"RestartPolicy", {{"Name", "no"}}},
+      {"CapDrop", {"ALL"}},
+      {"SecurityOpt", {"no-new-privileges"}},
+      {"LogConfig",
+       {{"Type", "json-file"},
+        {"Config", {{"max-size", "10m"}, {"max-file", "2"}}}}}};
+}
+
 nlohmann::json DockerProvider::ContainerSpec(
     int64_t generation_id, std::string_view role,
     const DockerServiceOptions& service) const {
@@ -206,46 +273,16 @@ nlohmann::json DockerProvider::ContainerSpec(
     env.push_back("HEIMDALL_TOKEN=" + options_.token);
   }
 
-  nlohmann::json health = {{"Test", {"NONE"}}};
-  if (service.health_command != std::vector<std::string>{"NONE"}) {
-    nlohmann::json test = {"CMD"};
-    for (const std::string& part :
-         ExpandAll(service.health_command, service.port, model)) {
-      test.push_back(part);
-    }
-    health = {{"Test", test},
-              {"Interval", Nanoseconds(options_.health_interval)},
-              {"Timeout",
-               Nanoseconds(std::min<Duration>(options_.health_interval, 3s))},
-              {"Retries", 3}};
-  }
-
   const std::string port = fmt::format("{}/tcp", service.port);
   const std::string network = NetworkName(generation_id);
-  nlohmann::json host = {
-      {"PortBindings",
-       {{port, {{{"HostIp", options_.publish_address}, {"HostPort", ""}}}}}},
-      {"Memory", options_.memory_bytes},
-      {"MemorySwap", options_.memory_bytes},
-      {"NanoCpus", static_cast<int64_t>(options_.cpus * 1e9)},
-      {"PidsLimit", options_.pids_limit},
-      {"NetworkMode", network},
-      {"Binds", binds},
-      // Heimdall heals; an engine restart policy would fight it.
-      {"RestartPolicy", {{"Name", "no"}}},
-      {"CapDrop", {"ALL"}},
-      {"SecurityOpt", {"no-new-privileges"}},
-      {"LogConfig",
-       {{"Type", "json-file"},
-        {"Config", {{"max-size", "10m"}, {"max-file", "2"}}}}}};
   return {
       {"Image", service.image},
       {"Cmd", command},
       {"Env", env},
       {"Labels", Labels(generation_id, role)},
       {"ExposedPorts", {{port, nlohmann::json::object()}}},
-      {"Healthcheck", health},
-      {"HostConfig", host},
+      {"Healthcheck", HealthSpec(service, model)},
+      {"HostConfig", HostSpec(network, port, binds)},
       {"NetworkingConfig",
        {{"EndpointsConfig", {{network, {{"Aliases", {std::string(role)}}}}}}}}};
 }
@@ -286,14 +323,12 @@ Result<DockerProvider::Container> DockerProvider::StartContainer(
     return MakeError("{}: container {} vanished after start", container.role,
                      container.name);
   }
-  const nlohmann::json ports =
-      (**inspect)["NetworkSettings"].value("Ports", nlohmann::json::object());
+  // "~1" is "/" escaped in a JSON pointer: the key is "5001/tcp".
   const std::string key = fmt::format("{}/tcp", service.port);
-  if (!ports.contains(key) || !ports[key].is_array() || ports[key].empty()) {
-    return MakeError("{}: container {} has no published port {}",
-                     container.role, container.name, key);
-  }
-  const std::string host_port = ports[key][0].value("HostPort", "");
+  const std::string host_port = Get<std::string>(
+      **inspect,
+      fmt::format("/NetworkSettings/Ports/{}~1tcp/0/HostPort", service.port),
+      "");
   const auto [end, parsed] =
       std::from_chars(host_port.data(), host_port.data() + host_port.size(),
                       container.host_port);
@@ -318,12 +353,12 @@ Status DockerProvider::CheckContainers(
     if (!inspect->has_value()) {
       return MakeError("{}: container {} is gone", c.role, c.name);
     }
-    const nlohmann::json& state = (**inspect)["State"];
     std::string problem;
-    if (!state.value("Running", false)) {
-      problem = fmt::format("exited with code {}", state.value("ExitCode", -1));
-    } else if (state.contains("Health") &&
-               state["Health"].value("Status", "") == "unhealthy") {
+    if (!Get<bool>(**inspect, "/State/Running", false)) {
+      problem = fmt::format("exited with code {}",
+                            Get<int>(**inspect, "/State/ExitCode", -1));
+    } else if (Get<std::string>(**inspect, "/State/Health/Status", "") ==
+               "unhealthy") {
       problem = "failing its Docker health check";
     }
     if (problem.empty()) continue;
@@ -432,12 +467,11 @@ Status DockerProvider::Health(const Deployment& deployment) {
                      deployment.provider);
   }
   std::vector<Container> containers;
-  for (const nlohmann::json& c :
-       deployment.detail.value("containers", nlohmann::json::array())) {
+  for (const nlohmann::json& c : RecordedContainers(deployment)) {
     Container container;
-    container.role = c.value("role", "");
-    container.id = c.value("id", "");
-    container.name = c.value("name", "");
+    container.role = Get<std::string>(c, "/role", "");
+    container.id = Get<std::string>(c, "/id", "");
+    container.name = Get<std::string>(c, "/name", "");
     containers.push_back(std::move(container));
   }
   if (containers.empty()) return MakeError("{}: no containers", annotate);
@@ -456,10 +490,11 @@ Status DockerProvider::Health(const Deployment& deployment) {
 
 bool DockerProvider::IsOurs(const Deployment& deployment) {
   const std::string generation = std::to_string(deployment.generation_id);
-  for (const nlohmann::json& c :
-       deployment.detail.value("containers", nlohmann::json::array())) {
+  const std::vector<nlohmann::json> containers = RecordedContainers(deployment);
+  if (containers.empty()) return false;
+  for (const nlohmann::json& c : containers) {
     Result<std::optional<nlohmann::json>> inspect =
-        engine_.InspectContainer(c.value("id", ""));
+        engine_.InspectContainer(Get<std::string>(c, "/id", ""));
     if (!inspect.ok() || !inspect->has_value() ||
         LabelOf(**inspect, kDockerLabelController) != controller_ ||
         LabelOf(**inspect, kDockerLabelGeneration) != generation) {
@@ -470,23 +505,23 @@ bool DockerProvider::IsOurs(const Deployment& deployment) {
 }
 
 Result<nlohmann::json> DockerProvider::Archive(const Deployment& deployment) {
-  nlohmann::json archive = {{"generation_id", deployment.generation_id},
-                            {"provider", deployment.provider},
-                            {"simulator_url", deployment.simulator_url},
-                            {"predictor_url", deployment.predictor_url},
-                            {"network", deployment.detail.value("network", "")},
-                            {"containers", nlohmann::json::array()}};
+  nlohmann::json archive = {
+      {"generation_id", deployment.generation_id},
+      {"provider", deployment.provider},
+      {"simulator_url", deployment.simulator_url},
+      {"predictor_url", deployment.predictor_url},
+      {"network", Get<std::string>(deployment.detail, "/network", "")},
+      {"containers", nlohmann::json::array()}};
   // What the engine cannot tell is recorded as an error, not a failure: the
   // archive is written either way.
-  for (nlohmann::json c :
-       deployment.detail.value("containers", nlohmann::json::array())) {
-    const std::string id = c.value("id", "");
+  for (nlohmann::json c : RecordedContainers(deployment)) {
+    const std::string id = Get<std::string>(c, "/id", "");
     Result<std::optional<nlohmann::json>> inspect =
         engine_.InspectContainer(id);
     if (!inspect.ok()) {
       c["error"] = inspect.error().message();
     } else if (inspect->has_value()) {
-      c["running"] = (**inspect)["State"].value("Running", false);
+      c["running"] = Get<bool>(**inspect, "/State/Running", false);
       c["inspect"] = Redacted(std::move(**inspect));
       Result<std::string> logs = engine_.Logs(id, kArchiveLogLines);
       c["log_tail"] = logs.ok() ? *logs : "(" + logs.error().message() + ")";
@@ -526,7 +561,7 @@ Status DockerProvider::RemoveGeneration(int64_t generation_id) {
   if (!listed.ok()) return listed.error().Annotate(annotate);
   Status first;
   for (const nlohmann::json& c : *listed) {
-    const std::string id = c.value("Id", "");
+    const std::string id = Get<std::string>(c, "/Id", "");
     Status stopped = engine_.StopContainer(id, options_.stop_grace);
     Status removed = engine_.RemoveContainer(id);
     if (first.ok() && !stopped.ok()) first = stopped;

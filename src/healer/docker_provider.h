@@ -124,6 +124,10 @@ class DockerProvider final : public Provider {
                                             std::string_view role) const;
   nlohmann::json ContainerSpec(int64_t generation_id, std::string_view role,
                                const DockerServiceOptions& service) const;
+  nlohmann::json HealthSpec(const DockerServiceOptions& service,
+                            const std::string& model) const;
+  nlohmann::json HostSpec(const std::string& network, const std::string& port,
+                          const nlohmann::json& binds) const;
   Status CheckImages();
   Result<Container> StartContainer(int64_t generation_id, std::string_view role,
                                    const DockerServiceOptions& service);
