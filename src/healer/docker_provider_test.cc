@@ -4,8 +4,13 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
 
 namespace heimdall::healer {
 namespace {
@@ -49,6 +54,52 @@ TEST(EngineMessage, PrefersTheEnginesMessageField) {
             "No such image: x:y");
   EXPECT_EQ(EngineMessage("page not found"), "page not found");
 }
+
+// An "engine" on a Unix socket that answers every request 200 with the
+// same body, one request per connection.
+class ScriptedEngine {
+ public:
+  ScriptedEngine(std::string path, std::string body)
+      : path_(std::move(path)), body_(std::move(body)) {
+    fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    path_.copy(address.sun_path, sizeof(address.sun_path) - 1);
+    bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    listen(fd_, 16);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~ScriptedEngine() {
+    stop_ = true;
+    shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    close(fd_);
+  }
+  int requests() const { return requests_; }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      const int client = accept(fd_, nullptr, nullptr);
+      if (client < 0) continue;
+      char buffer[8192];
+      if (recv(client, buffer, sizeof(buffer), 0) > 0) ++requests_;
+      const std::string reply = fmt::format(
+          "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: "
+          "close\r\n\r\n{}",
+          body_.size(), body_);
+      (void)send(client, reply.data(), reply.size(), MSG_NOSIGNAL);
+      close(client);
+    }
+  }
+
+  std::string path_;
+  std::string body_;
+  int fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> requests_{0};
+  std::thread thread_;
+};
 
 class DockerProviderWithoutEngine : public ::testing::Test {
  protected:
@@ -134,6 +185,31 @@ TEST_F(DockerProviderWithoutEngine, ArchiveIsWrittenEvenWhenTheEngineIsDown) {
   EXPECT_NE(c["error"].get<std::string>().find("docker engine"),
             std::string::npos);
   EXPECT_TRUE(std::filesystem::exists((*archive)["path"].get<std::string>()));
+}
+
+TEST_F(DockerProviderWithoutEngine, MalformedEngineRepliesAreErrorsNotCrashes) {
+  for (const char* body :
+       {"{}", "[]", "not json", R"({"Id": 7})", R"({"Id": "abc"})"}) {
+    SCOPED_TRACE(body);
+    ScriptedEngine engine(options_.engine.socket, body);
+    auto provider = DockerProvider::Create(options_).value();
+    const Result<Deployment> built = provider->Build(1);
+    ASSERT_FALSE(built.ok());
+    EXPECT_NE(built.error().message().find("building generation 1"),
+              std::string::npos)
+        << built.error().message();
+
+    Deployment odd;
+    odd.generation_id = 2;
+    odd.provider = "docker";
+    odd.detail = {{"containers", {7, {{"id", 3}}, "x"}}};
+    EXPECT_FALSE(provider->Health(odd).ok());
+    EXPECT_TRUE(provider->Archive(odd).ok());
+    (void)provider->Destroy(odd);
+    (void)provider->Adopt(odd);
+    EXPECT_GT(engine.requests(), 0);
+    std::filesystem::remove(options_.engine.socket);
+  }
 }
 
 }  // namespace
