@@ -65,12 +65,13 @@ fi
 
 # The legacy builder: BuildKit would need buildx, which Debian does not ship.
 start=$(date +%s)
+log=/tmp/heimdall-docker-build.$$.log
 DOCKER_BUILDKIT=0 docker build --pull=false --build-arg "BASE=$base" \
-  -t "$tag" . >/tmp/heimdall-docker-build.$$.log 2>&1 || {
-  tail -40 /tmp/heimdall-docker-build.$$.log >&2
-  rm -f /tmp/heimdall-docker-build.$$.log
+  -t "$tag" . >"$log" 2>&1 || {
+  tail -40 "$log" >&2
+  echo "docker-image: the build failed; its whole log is $log" >&2
   exit 1
 }
-rm -f /tmp/heimdall-docker-build.$$.log
+rm -f "$log"
 echo "docker-image: built $tag in $(($(date +%s) - start)) s," \
   "$(docker image inspect -f '{{.Size}}' "$tag") bytes"
