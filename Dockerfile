@@ -18,6 +18,11 @@ RUN apt-get update -q \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
+COPY cmake ./cmake
+# The dashboard's files and uPlot, embedded in the binary (uPlot comes from
+# web/node_modules: scripts/bootstrap.sh runs `npm ci` there).
+COPY web/index.html web/app.js web/style.css ./web/
+COPY web/node_modules/uplot ./web/node_modules/uplot
 COPY src ./src
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
       -DHEIMDALL_BUILD_TESTS=OFF -DHEIMDALL_BUILD_BENCH=OFF >/dev/null \

@@ -36,6 +36,12 @@ if ! docker info >/dev/null 2>&1; then
   exit 77
 fi
 
+if [ ! -f web/node_modules/uplot/dist/uPlot.iife.min.js ]; then
+  echo "docker-image: web/node_modules/uplot is missing; the image embeds" \
+    "it: run scripts/bootstrap.sh (npm ci in web/) first" >&2
+  exit 1
+fi
+
 exec 9>/tmp/heimdall-docker-image.lock
 flock 9
 
