@@ -32,6 +32,7 @@ Command AddUpCommand(CLI::App& root);
 Command AddMonitorCommand(CLI::App& root);
 Command AddStatusCommand(CLI::App& root);
 Command AddIncidentsCommand(CLI::App& root);
+Command AddHealthcheckCommand(CLI::App& root);
 
 }  // namespace heimdall::cli
 

@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
   const std::vector<Command> commands = {
       AddTrainCommand(app), AddScoreCommand(app), AddServeCommand(app),
       AddSimulateCommand(app), AddEvaluateCommand(app), AddUpCommand(app),
-      AddMonitorCommand(app), AddStatusCommand(app), AddIncidentsCommand(app)};
+      AddMonitorCommand(app), AddStatusCommand(app), AddIncidentsCommand(app),
+      AddHealthcheckCommand(app)};
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_default_logger(spdlog::stderr_color_mt("heimdall"));

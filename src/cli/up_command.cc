@@ -44,7 +44,10 @@ Result<healer::UpConfig> MakeConfig(const UpFlags& flags) {
   if (!flags.replay.empty()) config->replay = flags.replay;
   if (!flags.state_dir.empty()) config->state_dir = flags.state_dir;
   if (!flags.listen.empty()) config->listen = flags.listen;
-  if (!flags.model.empty()) config->local.model = flags.model;
+  if (!flags.model.empty()) {
+    config->local.model = flags.model;
+    config->docker.model = flags.model;
+  }
   if (!flags.detector.empty()) {
     config->detector.parts = detect::SplitParts(flags.detector);
     // The file's column and parameters belonged to its detector.

@@ -80,6 +80,16 @@ Setter Port(uint16_t* out) {
   };
 }
 
+Setter Bytes(int64_t* out) {
+  return [out](const toml::node& node) -> Status {
+    if (!node.is_integer() || *node.value<int64_t>() < 0) {
+      return Error("expected a non-negative integer");
+    }
+    *out = *node.value<int64_t>();
+    return Status::Ok();
+  };
+}
+
 // A table of string values with any keys (label matchers).
 Setter TextMap(std::map<std::string, std::string>* out) {
   return [out](const toml::node& node) -> Status {
@@ -150,6 +160,38 @@ void AddTerraformSettings(TerraformProviderOptions& t,
   for (const auto& [key, setter] : keys) settings[prefix + key] = setter;
 }
 
+void AddDockerService(std::map<std::string, Setter>& settings,
+                      const std::string& prefix, DockerServiceOptions& s) {
+  settings.emplace(prefix + ".image", Text(&s.image));
+  settings.emplace(prefix + ".command", TextList(&s.command));
+  settings.emplace(prefix + ".args", TextList(&s.extra_args));
+  settings.emplace(prefix + ".port", Port(&s.port));
+  settings.emplace(prefix + ".health_command", TextList(&s.health_command));
+}
+
+// The keys of [provider.docker] and its two service tables.
+void AddDockerSettings(std::map<std::string, Setter>& settings, UpConfig& c) {
+  DockerProviderOptions& d = c.docker;
+  const std::map<std::string, Setter> keys = {
+      {"socket", Text(&d.engine.socket)},
+      {"api_timeout", DurationSetting(&d.engine.timeout)},
+      {"image", Text(&d.image)},
+      {"model", PathSetting(&d.model)},
+      {"publish_address", Text(&d.publish_address)},
+      {"memory_bytes", Bytes(&d.memory_bytes)},
+      {"cpus", Number(&d.cpus)},
+      {"pids_limit", Bytes(&d.pids_limit)},
+      {"health_interval", DurationSetting(&d.health_interval)},
+      {"build_timeout", DurationSetting(&d.build_timeout)},
+      {"stop_grace", DurationSetting(&d.stop_grace)},
+  };
+  for (const auto& [key, setter] : keys) {
+    settings.emplace("provider.docker." + key, setter);
+  }
+  AddDockerService(settings, "provider.docker.simulator", d.simulator);
+  AddDockerService(settings, "provider.docker.predictor", d.predictor);
+}
+
 void AddAlertmanagerSettings(AlertmanagerConfig& a,
                              std::map<std::string, Setter>& settings) {
   settings["alertmanager.url"] = Text(&a.url);
@@ -209,6 +251,7 @@ std::map<std::string, Setter> CoreSettings(UpConfig& c) {
 std::map<std::string, Setter> Settings(UpConfig& c) {
   std::map<std::string, Setter> settings = CoreSettings(c);
   AddTerraformSettings(c.terraform, settings);
+  AddDockerSettings(settings, c);
   AddAlertmanagerSettings(c.alertmanager, settings);
   return settings;
 }
@@ -276,11 +319,14 @@ Status Validate(const UpConfig& config) {
   if (config.controller.incident_readings < 1) {
     return Error("controller.incident_readings: must be at least 1");
   }
-  if (config.provider != "local" && config.provider != "terraform") {
+  if (config.provider != "local" && config.provider != "docker" &&
+      config.provider != "terraform") {
     return MakeError(
-        "provider.kind: \"{}\" is not a known provider (local, terraform)",
+        "provider.kind: \"{}\" is not a known provider (local, docker, "
+        "terraform)",
         config.provider);
   }
+  HEIMDALL_RETURN_IF_ERROR(Validate(config.docker).Annotate("provider.docker"));
   if (config.provider == "terraform" && !config.replay.empty()) {
     return Error(
         "provider.local.replay: the terraform provider runs no local "
@@ -310,6 +356,22 @@ Status Validate(const UpConfig& config) {
   }
   Result<std::pair<std::string, uint16_t>> listen = ParseListen(config.listen);
   if (!listen.ok()) return listen.error().Annotate("api.listen");
+  return Status::Ok();
+}
+
+Status Validate(const DockerProviderOptions& docker) {
+  if (docker.image.empty()) return Error("image: must not be empty");
+  if (docker.cpus <= 0 || docker.cpus > 1024) {
+    return Error("cpus: must be above 0 (and at most 1024)");
+  }
+  // Docker itself refuses less than 6 MiB.
+  if (docker.memory_bytes != 0 && docker.memory_bytes < (6LL << 20)) {
+    return Error("memory_bytes: 0 (no limit) or at least 6291456");
+  }
+  for (Duration d :
+       {docker.engine.timeout, docker.health_interval, docker.build_timeout}) {
+    if (d <= Duration(0)) return Error("timeouts must be positive");
+  }
   return Status::Ok();
 }
 

@@ -18,6 +18,7 @@
 #include "detect/vitals_scorer.h"
 #include "healer/clock.h"
 #include "healer/controller.h"
+#include "healer/docker_provider.h"
 #include "healer/local_provider.h"
 #include "healer/probe.h"
 #include "healer/terraform_provider.h"
@@ -47,10 +48,13 @@ struct UpConfig {
   int max_samples = 10'000;
   // Interval, policy (threshold, grace, backoff, breaker, dry-run).
   ControllerOptions controller;
-  // "local" or "terraform".
+  // "local", "docker" or "terraform".
   std::string provider = "local";
   // The local provider (its state_dir and health_check are wired by `up`).
   LocalProviderOptions local;
+  // The docker provider (state_dir, health_check, model, replay and token
+  // are wired by `up`).
+  DockerProviderOptions docker;
   // The Terraform provider (state_dir and health_check wired by `up`).
   TerraformProviderOptions terraform;
   AlertmanagerConfig alertmanager;
@@ -79,6 +83,8 @@ Result<UpConfig> ParseUpConfig(std::string_view text, std::string_view name);
 Status Validate(const UpConfig& config);
 // Checks the URL scheme, a positive timeout and queue size.
 Status Validate(const AlertmanagerConfig& config);
+// Checks the docker provider's limits and timeouts.
+Status Validate(const DockerProviderOptions& docker);
 
 // "250ms", "5s", "2m", "1h", "1m30s" -> milliseconds. Fails on a missing
 // or unknown unit, a negative or absurd value.

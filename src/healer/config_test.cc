@@ -224,6 +224,67 @@ TEST(Validate, RejectsOutOfRangeValues) {
   EXPECT_NE(Validate(config).ToString().find("api.listen"), std::string::npos);
 }
 
+TEST(ParseUpConfig, ReadsTheDockerProvider) {
+  Result<UpConfig> config = ParseUpConfig(R"(
+[provider]
+kind = "docker"
+[provider.docker]
+socket = "/run/other.sock"
+api_timeout = "3s"
+image = "heimdall:ci"
+memory_bytes = 134217728
+cpus = 0.5
+pids_limit = 64
+[provider.docker.simulator]
+args = ["--speed", "5"]
+port = 6001
+[provider.docker.predictor]
+image = "my/predictor:1"
+command = ["serve", "--port", "{port}"]
+health_command = ["NONE"]
+)",
+                                          "docker.toml");
+  ASSERT_TRUE(config.ok()) << config.error().message();
+  EXPECT_TRUE(Validate(*config).ok());
+  const DockerProviderOptions& d = config->docker;
+  EXPECT_EQ(config->provider, "docker");
+  EXPECT_EQ(d.engine.socket, "/run/other.sock");
+  EXPECT_EQ(d.engine.timeout, 3s);
+  EXPECT_EQ(d.image, "heimdall:ci");
+  EXPECT_EQ(d.memory_bytes, 134217728);
+  EXPECT_EQ(d.cpus, 0.5);
+  EXPECT_EQ(d.pids_limit, 64);
+  EXPECT_EQ(d.simulator.extra_args, (std::vector<std::string>{"--speed", "5"}));
+  EXPECT_EQ(d.simulator.port, 6001);
+  EXPECT_EQ(d.predictor.port, 5002);
+  EXPECT_EQ(d.predictor.image, "my/predictor:1");
+  EXPECT_EQ(d.predictor.health_command, std::vector<std::string>{"NONE"});
+}
+
+TEST(ParseUpConfig, RefusesBadDockerValues) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"[provider.docker.simulator]\nport = 70000\n", "port 1-65535"},
+      {"[provider.docker]\nmemory_bytes = -1\n", "non-negative"},
+      {"[provider.docker]\nsokcet = \"/x\"\n", "unknown key"},
+      {"[provider.docker.predictor]\ncommand = \"serve\"\n",
+       "array of strings"},
+  };
+  for (const auto& [text, expected] : cases) {
+    Result<UpConfig> config = ParseUpConfig(text, "bad.toml");
+    ASSERT_FALSE(config.ok()) << text;
+    EXPECT_NE(config.error().message().find(expected), std::string::npos)
+        << config.error().message();
+  }
+  UpConfig config;
+  config.docker.cpus = 0;
+  EXPECT_NE(Validate(config).ToString().find("provider.docker: cpus"),
+            std::string::npos);
+  config = UpConfig{};
+  config.docker.memory_bytes = 1024;
+  EXPECT_NE(Validate(config).ToString().find("memory_bytes"),
+            std::string::npos);
+}
+
 TEST(LoadUpConfig, TheShippedExampleLoadsAndValidates) {
   Result<UpConfig> config =
       LoadUpConfig(HEIMDALL_SOURCE_DIR "/heimdall.example.toml");

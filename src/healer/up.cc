@@ -96,6 +96,7 @@ struct UpRuntime::Parts {
   Status OpenState();
   Status MakeProvider();
   Status MakeLocalProvider();
+  Status MakeDockerProvider();
   Status MakeTerraformProvider();
   Status StartTelling();
   void PublishEvents();
@@ -144,8 +145,25 @@ void UpRuntime::Parts::PublishEvents() {
 }
 
 Status UpRuntime::Parts::MakeProvider() {
+  if (config.provider == "docker") return MakeDockerProvider();
   return config.provider == "terraform" ? MakeTerraformProvider()
                                         : MakeLocalProvider();
+}
+
+Status UpRuntime::Parts::MakeDockerProvider() {
+  DockerProviderOptions options = config.docker;
+  options.state_dir = config.state_dir;
+  options.replay = config.replay;
+  options.token = config.token;
+  const Duration timeout = config.probe.telemetry_timeout;
+  options.health_check = [timeout](const std::string& url) {
+    return HttpHealthCheck(url, timeout);
+  };
+  Result<std::unique_ptr<DockerProvider>> made =
+      DockerProvider::Create(std::move(options));
+  if (!made.ok()) return made.status();
+  provider = std::move(*made);
+  return Status::Ok();
 }
 
 Status UpRuntime::Parts::MakeTerraformProvider() {

@@ -120,6 +120,10 @@ void Client::Impl::Configure(const ClientRequest& request,
   too_large = false;
 
   curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+  if (!request.unix_socket.empty()) {
+    curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH,
+                     request.unix_socket.c_str());
+  }
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
@@ -145,6 +149,10 @@ Error Client::Impl::Describe(CURLcode code,
     reason = error;
   } else {
     reason = curl_easy_strerror(code);
+  }
+  if (!request.unix_socket.empty()) {
+    return MakeError("{} {} (over {}): {}", request.method, request.url,
+                     request.unix_socket, reason);
   }
   return MakeError("{} {}: {}", request.method, request.url, reason);
 }

@@ -28,6 +28,11 @@ struct ClientRequest {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::chrono::milliseconds timeout{2000};  // Whole exchange, connect included.
+  // When set, the exchange goes over this Unix domain socket instead of
+  // TCP; the URL's host then only fills the Host header. For the Docker
+  // engine: url "http://docker/v1.41/_ping", unix_socket
+  // "/var/run/docker.sock".
+  std::string unix_socket;
   // A longer response body is an error, not a truncated answer.
   size_t max_response_bytes = 8 * 1024 * 1024;
 };

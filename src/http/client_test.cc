@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -225,6 +226,48 @@ TEST(Client, SilentPeerTimesOut) {
   ASSERT_FALSE(response.ok());
   EXPECT_NE(response.error().message().find("timed out"), std::string::npos)
       << response.error().message();
+}
+
+TEST(Client, TalksOverAUnixSocket) {
+  const std::string path =
+      "/tmp/heimdall-client-test-" + std::to_string(getpid()) + ".sock";
+  ::unlink(path.c_str());
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  path.copy(address.sun_path, sizeof(address.sun_path) - 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address),
+            0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  std::string seen;
+  std::thread peer([&] {
+    int client = ::accept(fd, nullptr, nullptr);
+    char request[4096];
+    ssize_t got = ::recv(client, request, sizeof request, 0);
+    if (got > 0) seen.assign(request, static_cast<size_t>(got));
+    const std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK";
+    (void)::send(client, reply.data(), reply.size(), MSG_NOSIGNAL);
+    ::close(client);
+  });
+  Client client;
+  ClientRequest request;
+  request.url = "http://docker/v1.41/_ping";
+  request.unix_socket = path;
+  auto response = client.Send(request);
+  peer.join();
+  ::close(fd);
+  ASSERT_TRUE(response.ok()) << response.error().message();
+  EXPECT_EQ(response->body, "OK");
+  EXPECT_EQ(seen.rfind("GET /v1.41/_ping HTTP/1.1\r\n", 0), 0u) << seen;
+  EXPECT_NE(seen.find("Host: docker\r\n"), std::string::npos) << seen;
+
+  // A socket nobody listens on is an error naming the socket.
+  ::unlink(path.c_str());
+  auto missing = client.Send(request);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message().find("(over " + path + ")"),
+            std::string::npos)
+      << missing.error().message();
 }
 
 TEST(Client, RefusesBadRequestsWithoutSending) {
