@@ -333,6 +333,9 @@ Result<DockerProvider::Container> DockerProvider::StartContainer(
       std::from_chars(host_port.data(), host_port.data() + host_port.size(),
                       container.host_port);
   if (parsed != std::errc() || container.host_port == 0) {
+    // A container that exited at once has no published port any more: say
+    // why it exited, with its log.
+    HEIMDALL_RETURN_IF_ERROR(CheckContainers({container}));
     return MakeError("{}: container {} published {} on port \"{}\"",
                      container.role, container.name, key, host_port);
   }
