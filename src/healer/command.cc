@@ -14,10 +14,16 @@
 #include <cstring>
 #include <thread>
 
+#include "healer/spawn_support.h"
+
 extern char** environ;
 
 namespace heimdall::healer {
 namespace {
+
+using internal::CStrings;
+using internal::MergedEnvironment;
+using internal::SpawnSetup;
 
 using namespace std::chrono_literals;
 using SteadyTime = std::chrono::steady_clock::time_point;
@@ -41,44 +47,6 @@ class Fd {
 
  private:
   int fd_ = -1;
-};
-
-std::vector<std::string> Environment(const std::vector<std::string>& extra) {
-  std::vector<std::string> merged;
-  for (char** entry = environ; *entry != nullptr; ++entry) {
-    const std::string_view current(*entry);
-    const std::string_view name = current.substr(0, current.find('='));
-    const bool replaced =
-        std::any_of(extra.begin(), extra.end(), [&](const std::string& e) {
-          return std::string_view(e).substr(0, e.find('=')) == name;
-        });
-    if (!replaced) merged.emplace_back(current);
-  }
-  merged.insert(merged.end(), extra.begin(), extra.end());
-  return merged;
-}
-
-std::vector<char*> Pointers(std::vector<std::string>& strings) {
-  std::vector<char*> pointers;
-  for (std::string& s : strings) pointers.push_back(s.data());
-  pointers.push_back(nullptr);
-  return pointers;
-}
-
-// posix_spawn's attributes and file actions, released on scope exit.
-struct SpawnSetup {
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_t actions;
-  SpawnSetup() {
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_init(&actions);
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
 };
 
 // Own process group, default signals, stdin from /dev/null, stdout and
@@ -116,11 +84,11 @@ Result<pid_t> Spawn(const CommandSpec& spec, int out_fd, int err_fd) {
   int rc = Configure(setup, spec, out_fd, err_fd);
   std::vector<std::string> argv = {spec.program.string()};
   argv.insert(argv.end(), spec.args.begin(), spec.args.end());
-  std::vector<std::string> env = Environment(spec.env);
+  std::vector<std::string> env = MergedEnvironment(spec.env);
   pid_t pid = 0;
   if (rc == 0) {
     rc = posix_spawnp(&pid, spec.program.c_str(), &setup.actions, &setup.attr,
-                      Pointers(argv).data(), Pointers(env).data());
+                      CStrings(argv).data(), CStrings(env).data());
   }
   if (rc != 0) {
     return MakeError("starting {} in {}: {}", spec.program.string(),

@@ -14,10 +14,16 @@
 #include <sstream>
 #include <thread>
 
+#include "healer/spawn_support.h"
+
 extern char** environ;
 
 namespace heimdall::healer {
 namespace {
+
+using internal::CStrings;
+using internal::MergedEnvironment;
+using internal::SpawnSetup;
 
 using namespace std::chrono_literals;
 
@@ -68,47 +74,6 @@ std::vector<std::string> ReadNulList(const std::filesystem::path& path) {
   }
   return items;
 }
-
-// Our environment with `extra` ("K=V") replacing or adding variables.
-std::vector<std::string> MergedEnvironment(
-    const std::vector<std::string>& extra) {
-  std::vector<std::string> merged;
-  auto name_of = [](std::string_view entry) {
-    return entry.substr(0, entry.find('='));
-  };
-  for (char** entry = environ; *entry != nullptr; ++entry) {
-    const std::string_view current(*entry);
-    const bool replaced = std::any_of(
-        extra.begin(), extra.end(),
-        [&](const std::string& e) { return name_of(e) == name_of(current); });
-    if (!replaced) merged.emplace_back(current);
-  }
-  merged.insert(merged.end(), extra.begin(), extra.end());
-  return merged;
-}
-
-std::vector<char*> CStrings(std::vector<std::string>& strings) {
-  std::vector<char*> pointers;
-  for (std::string& s : strings) pointers.push_back(s.data());
-  pointers.push_back(nullptr);
-  return pointers;
-}
-
-// posix_spawn's attributes and file actions, released on scope exit.
-struct SpawnSetup {
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_t actions;
-  SpawnSetup() {
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_init(&actions);
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-};
 
 int Configure(SpawnSetup& setup, const std::string& log_path) {
   sigset_t none, all;
