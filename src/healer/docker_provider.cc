@@ -116,26 +116,6 @@ std::string LabelOf(const nlohmann::json& object, const char* key) {
   return Get<std::string>(object, fmt::format("/Config/Labels/{}", key), "");
 }
 
-Status WriteFileAtomically(const std::filesystem::path& path,
-                           const std::string& text) {
-  const std::filesystem::path temp = path.string() + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      return MakeError("writing {}: {}", temp.string(), std::strerror(errno));
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temp, path, error);
-  if (error) {
-    return MakeError("renaming {} to {}: {}", temp.string(), path.string(),
-                     error.message());
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 DockerProvider::DockerProvider(DockerProviderOptions options)
@@ -536,16 +516,8 @@ Result<nlohmann::json> DockerProvider::Archive(const Deployment& deployment) {
   }
   const std::filesystem::path path =
       GenerationDir(deployment.generation_id) / "archive.json";
-  archive["path"] = path.string();
-  std::error_code error;
-  std::filesystem::create_directories(path.parent_path(), error);
   HEIMDALL_RETURN_IF_ERROR(
-      WriteFileAtomically(
-          path, archive.dump(2, ' ', false,
-                             nlohmann::json::error_handler_t::replace) +
-                    "\n")
-          .Annotate(fmt::format("archiving generation {}",
-                                deployment.generation_id)));
+      WriteArchive(path, deployment.generation_id, archive));
   return archive;
 }
 

@@ -79,25 +79,6 @@ std::string BaseUrl(const std::string& bind, uint16_t port) {
   return fmt::format("http://{}:{}", bind, port);
 }
 
-Status WriteFileAtomically(const std::filesystem::path& path,
-                           const std::string& text) {
-  const std::filesystem::path temp = path.string() + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out)
-      return MakeError("writing {}: {}", temp.string(), std::strerror(errno));
-  }
-  std::error_code error;
-  std::filesystem::rename(temp, path, error);
-  if (error) {
-    return MakeError("renaming {} to {}: {}", temp.string(), path.string(),
-                     error.message());
-  }
-  return Status::Ok();
-}
-
 // The processes recorded in a deployment's detail.
 std::vector<ProcessId> RecordedProcesses(const Deployment& deployment) {
   std::vector<ProcessId> ids;
@@ -361,14 +342,8 @@ Result<nlohmann::json> LocalProvider::Archive(const Deployment& deployment) {
   }
   const std::filesystem::path path =
       GenerationDir(deployment.generation_id) / "archive.json";
-  archive["path"] = path.string();
   HEIMDALL_RETURN_IF_ERROR(
-      WriteFileAtomically(
-          path, archive.dump(2, ' ', false,
-                             nlohmann::json::error_handler_t::replace) +
-                    "\n")
-          .Annotate(fmt::format("archiving generation {}",
-                                deployment.generation_id)));
+      WriteArchive(path, deployment.generation_id, archive));
   return archive;
 }
 

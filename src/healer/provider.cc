@@ -1,5 +1,9 @@
 #include "healer/provider.h"
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
 namespace heimdall::healer {
 
 nlohmann::json ToJson(const Deployment& deployment) {
@@ -37,6 +41,31 @@ Result<Deployment> DeploymentFromJson(const nlohmann::json& json) {
     deployment.detail = *it;
   }
   return deployment;
+}
+
+Status WriteArchive(const std::filesystem::path& path, int64_t generation_id,
+                    nlohmann::json& archive) {
+  archive["path"] = path.string();
+  std::error_code error;
+  std::filesystem::create_directories(path.parent_path(), error);
+  const std::filesystem::path temp = path.string() + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out << archive.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+        << "\n";
+    out.flush();
+    if (!out) {
+      return MakeError("archiving generation {}: writing {}: {}", generation_id,
+                       temp.string(), std::strerror(errno));
+    }
+  }
+  std::filesystem::rename(temp, path, error);
+  if (error) {
+    return MakeError("archiving generation {}: renaming {} to {}: {}",
+                     generation_id, temp.string(), path.string(),
+                     error.message());
+  }
+  return Status::Ok();
 }
 
 }  // namespace heimdall::healer

@@ -13,6 +13,7 @@
 #define HEIMDALL_HEALER_PROVIDER_H_
 
 #include <cstdint>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -36,6 +37,12 @@ struct Deployment {
 nlohmann::json ToJson(const Deployment& deployment);
 // Fails, naming the missing or mistyped field, on malformed input.
 Result<Deployment> DeploymentFromJson(const nlohmann::json& json);
+
+// For providers' Archive: sets archive["path"] to `path` and writes the
+// archive there as indented JSON, atomically (a temporary file renamed over
+// it), creating the directory. Fails naming the generation.
+Status WriteArchive(const std::filesystem::path& path, int64_t generation_id,
+                    nlohmann::json& archive);
 
 class Provider {
  public:
