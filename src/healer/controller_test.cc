@@ -189,7 +189,7 @@ TEST_F(ControllerTest, DryRunRecordsWouldHealAndDestroysNothing) {
   EXPECT_EQ(provider_.Count("destroy 1"), 0u);
   EXPECT_EQ(Gen(1).status, GenerationStatus::kLive);
   const std::vector<store::Incident> incidents = Incidents();
-  ASSERT_EQ(incidents.size(), 2u);  // At 2 s and 32 s: spaced by cooldown.
+  ASSERT_EQ(incidents.size(), 1u);  // A minute of trouble: one episode.
   EXPECT_EQ(incidents[0].action, "would_heal");
   EXPECT_NE(incidents[0].detail.find("dry_run"), std::string::npos);
   EXPECT_TRUE(Heals().empty());

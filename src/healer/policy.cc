@@ -91,13 +91,20 @@ int HealsInWindow(const BreakerPolicy& breaker, const HealState& state,
                     [&](TimePoint t) { return t > now - breaker.window; }));
 }
 
-// A breach that is reported, not acted on. Repeats are spaced by the
-// cooldown (at least backoff.base) so a lasting breach does not flood the
-// incident log; a real heal after a resume or a reset is not held by this.
+// How long a reported breach keeps later ones quiet: the cooldown, at least
+// backoff.base.
+Duration QuietPeriod(const HealPolicy& policy) {
+  return std::max(policy.cooldown, policy.backoff.base);
+}
+
+// A breach that is reported, not acted on. One episode of trouble is one
+// report: each breach held back while quiet pushes the quiet period on (see
+// Act), so the next report needs a quiet period without a breach first. A
+// real heal after a resume or a reset is not held by this.
 Step WouldHeal(const HealPolicy& policy, HealState state, TimePoint now,
                HealReason reason, Hold hold) {
   state = ForgetReadings(std::move(state));
-  state.quiet_until = now + std::max(policy.cooldown, policy.backoff.base);
+  state.quiet_until = now + QuietPeriod(policy);
   return {std::move(state), {Action::kWouldHeal, reason, hold, {}, false}};
 }
 
@@ -137,6 +144,8 @@ Step Act(const HealPolicy& policy, HealState state, TimePoint now,
   }
   if (const std::optional<Hold> hold = ReportOnly(policy, state)) {
     if (now < state.quiet_until) {
+      // The episode already reported goes on.
+      state.quiet_until = now + QuietPeriod(policy);
       const TimePoint until = state.quiet_until;
       return {std::move(state), {Action::kNone, reason, *hold, until, false}};
     }

@@ -21,7 +21,8 @@
 //   breaker   a heal that would make more than `max_heals` in `window` opens
 //             the breaker instead: no more automatic heals until it is reset;
 //   dry-run / paused / breaker open: the breach is reported as "would heal",
-//             again at most once per cooldown (at least backoff.base).
+//             once per episode: a breach that follows the last one within
+//             the cooldown (at least backoff.base) is the same episode.
 #ifndef HEIMDALL_HEALER_POLICY_H_
 #define HEIMDALL_HEALER_POLICY_H_
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <vector>
 
 namespace heimdall::healer {
 namespace {
@@ -425,23 +426,32 @@ TEST(ResetBreaker, ResumesHealing) {
   EXPECT_EQ(Breach(driver).action, Action::kHeal);
 }
 
-TEST(Decide, DryRunReportsWouldHealSpacedByCooldown) {
+TEST(Decide, DryRunReportsALastingBreachOnce) {
   HealPolicy policy = NoGracePolicy();
   policy.dry_run = true;
   policy.cooldown = 30s;
   Driver driver(policy);
-  int would_heal = 0;
-  for (int i = 0; i < 120; ++i) {  // Two minutes of breach, 1 s polls.
-    const Decision decision = driver.Poll(0.99);
+  std::vector<TimePoint> reports;
+  const auto poll = [&](double probability) {
+    const Decision decision = driver.Poll(probability);
     EXPECT_NE(decision.action, Action::kHeal);
     if (decision.action == Action::kWouldHeal) {
       EXPECT_EQ(decision.hold, Hold::kDryRun);
       EXPECT_EQ(decision.reason, HealReason::kThreshold);
-      ++would_heal;
+      reports.push_back(driver.now());
     }
     driver.Advance(1s);
-  }
-  EXPECT_EQ(would_heal, 4);  // At 1 s, 31 s, 61 s and 91 s.
+  };
+  const TimePoint start = driver.now();
+  for (int i = 0; i < 120; ++i) poll(0.99);  // Two minutes of breach.
+  for (int i = 0; i < 20; ++i) poll(0.1);    // A lull shorter than 30 s...
+  for (int i = 0; i < 10; ++i) poll(0.99);   // ...then the same episode.
+  for (int i = 0; i < 31; ++i) poll(0.1);    // A full quiet period...
+  for (int i = 0; i < 10; ++i) poll(0.99);   // ...then a new episode.
+
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_EQ(reports[0], start + 1s);  // The second breaching poll.
+  EXPECT_EQ(reports[1], start + 182s);
   EXPECT_EQ(driver.state().consecutive_heals, 0);
   EXPECT_TRUE(driver.state().recent_heals.empty());
 }
@@ -468,7 +478,8 @@ TEST(Decide, RepeatedWouldHealIsQuietButResumeHealsAtOnce) {
   const Decision quiet = Breach(driver);
   EXPECT_EQ(quiet.action, Action::kNone);
   EXPECT_EQ(quiet.hold, Hold::kPaused);
-  EXPECT_EQ(quiet.hold_until, reported + 10s);
+  // The breach goes on, and so does the quiet period.
+  EXPECT_EQ(quiet.hold_until, reported + 2s + 10s);
 
   driver.state().paused = false;  // Resumed: the quiet time does not apply.
   EXPECT_EQ(driver.Poll(0.99).action, Action::kHeal);
