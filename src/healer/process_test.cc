@@ -7,7 +7,8 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <thread>
+
+#include "common/test_eventually.h"
 
 namespace heimdall::healer {
 namespace {
@@ -44,12 +45,7 @@ class ProcessTest : public ::testing::Test {
   // Polls `condition` for up to 10 s; the processes run on real time.
   template <typename Condition>
   static bool Eventually(Condition condition) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (condition()) return true;
-      std::this_thread::sleep_for(5ms);
-    }
-    return condition();
+    return test_support::Eventually(condition, 10s, 5ms);
   }
 
   static bool IsZombieOrGone(pid_t pid) {

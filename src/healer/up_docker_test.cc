@@ -1,16 +1,11 @@
 // End to end with containers: the real `heimdall up` binary with
 // provider "docker" and the heimdall image, driven through its control API.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
 
 #include <fstream>
-#include <regex>
-#include <thread>
 
 #include "healer/docker_test_support.h"
-#include "healer/process.h"
-#include "http/client.h"
+#include "healer/up_test_support.h"
 #include "store/sqlite_store.h"
 
 namespace heimdall::healer {
@@ -24,12 +19,7 @@ constexpr auto kPatience = 60s;
 
 template <typename Condition>
 bool Eventually(Condition condition) {
-  const auto deadline = std::chrono::steady_clock::now() + kPatience;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return condition();
+  return test_support::Eventually(condition, kPatience, 50ms);
 }
 
 class UpDockerTest : public ::testing::Test {
@@ -75,9 +65,7 @@ parts = ["model"]
   }
 
   void TearDown() override {
-    if (up_.pid > 0) {
-      kill(up_.pid, SIGTERM);
-      waitpid(up_.pid, nullptr, 0);
+    if (up_.Stop()) {
       // A clean stop removes every container and network of ours.
       EXPECT_TRUE(ContainersOf(controller_).empty());
       EXPECT_TRUE(NetworksOf(controller_).empty());
@@ -86,59 +74,15 @@ parts = ["model"]
   }
 
   void StartUp(const std::string& hold_phase = "") {
-    ProcessSpec spec;
-    spec.program = HEIMDALL_BINARY;
-    spec.args = {"up", "--config", config_.string()};
-    if (!hold_phase.empty()) {
-      spec.env = {"HEIMDALL_TEST_HOLD_PHASE=" + hold_phase};
-    }
-    log_ = dir_.path() / fmt::format("up-{}.log", ++starts_);
-    spec.log_path = log_;
-    Result<ProcessId> id = SpawnProcess(spec);
-    ASSERT_TRUE(id.ok()) << id.error().message();
-    up_ = *id;
-    const std::regex listening("control API on http://127\\.0\\.0\\.1:(\\d+)");
-    std::smatch match;
-    ASSERT_TRUE(Eventually([&] {
-      const std::string log = TailFile(log_, 1 << 20);
-      if (!std::regex_search(log, match, listening)) return false;
-      api_ = "http://127.0.0.1:" + match[1].str();
-      return true;
-    })) << TailFile(log_, 4096);
-    ASSERT_TRUE(Eventually([&] { return LiveGeneration() > 0; }))
-        << TailFile(log_, 4096);
-  }
-
-  void KillUp() {
-    ASSERT_EQ(kill(up_.pid, SIGKILL), 0);
-    ASSERT_EQ(waitpid(up_.pid, nullptr, 0), up_.pid);
-    up_ = {};
-  }
-
-  nlohmann::json Get(const std::string& path) {
-    Result<http::ClientResponse> response = client_.Get(api_ + path, 2s);
-    if (!response.ok() || response->status != 200) return nullptr;
-    return nlohmann::json::parse(response->body, nullptr, false);
-  }
-  int Post(const std::string& path, const std::string& body) {
-    Result<http::ClientResponse> response =
-        client_.PostJson(api_ + path, body, 2s);
-    return response.ok() ? response->status : -1;
-  }
-
-  int64_t LiveGeneration() {
-    const nlohmann::json state = Get("/api/state");
-    if (!state.is_object() || state["phase"] != "watching" ||
-        !state["generation"].is_object()) {
-      return 0;
-    }
-    return state["generation"]["generation_id"].get<int64_t>();
+    ASSERT_TRUE(up_.Start(config_,
+                          dir_.path() / fmt::format("up-{}.log", ++starts_),
+                          hold_phase));
   }
 
   // The live generation's container ids, from the controller's state.
   std::vector<std::string> LiveContainers() {
     std::vector<std::string> ids;
-    const nlohmann::json state = Get("/api/state");
+    const nlohmann::json state = up_.Get("/api/state");
     if (!state.is_object() || !state["generation"].is_object()) return ids;
     for (const auto& c : state["generation"]["detail"]["containers"]) {
       ids.push_back(c["id"].get<std::string>());
@@ -155,25 +99,22 @@ parts = ["model"]
   testing::TempDir dir_;
   std::string controller_;
   std::filesystem::path config_;
-  std::filesystem::path log_;
-  ProcessId up_;
+  test_support::UpProcess up_{kPatience};
   int starts_ = 0;
-  std::string api_;
-  http::Client client_;
 };
 
 TEST_F(UpDockerTest, HealsAnInjectedFaultWithFreshContainers) {
   StartUp();
-  const int64_t old = LiveGeneration();
+  const int64_t old = up_.LiveGeneration();
   const std::vector<std::string> old_containers = LiveContainers();
   ASSERT_EQ(old_containers.size(), 2u);
 
   const auto injected = std::chrono::steady_clock::now();
-  ASSERT_EQ(Post("/api/faults", R"({"kind": "acute"})"), 200);
+  ASSERT_EQ(up_.Post("/api/faults", R"({"kind": "acute"})"), 200);
   ASSERT_TRUE(Eventually([&] {
-    const int64_t now = LiveGeneration();
+    const int64_t now = up_.LiveGeneration();
     return now != 0 && now != old;
-  })) << TailFile(log_, 4096);
+  })) << up_.Log();
   const auto healed = std::chrono::steady_clock::now();
   // Measured, not asserted: fault to a new healthy generation.
   RecordProperty(
@@ -182,7 +123,7 @@ TEST_F(UpDockerTest, HealsAnInjectedFaultWithFreshContainers) {
                            healed - injected)
                            .count()));
 
-  const nlohmann::json incident = Get("/api/incidents?limit=1")[0];
+  const nlohmann::json incident = up_.Get("/api/incidents?limit=1")[0];
   EXPECT_EQ(incident["reason"], "threshold");
   EXPECT_EQ(incident["action"], "heal");
   EXPECT_EQ(incident["generation_id"], old);
@@ -199,7 +140,7 @@ TEST_F(UpDockerTest, HealsAnInjectedFaultWithFreshContainers) {
   EXPECT_EQ(NetworksOf(controller_).size(), 1u);
 
   // The archive was taken before the destroy: it saw them running.
-  const nlohmann::json generations = Get("/api/generations?limit=10");
+  const nlohmann::json generations = up_.Get("/api/generations?limit=10");
   const auto archived =
       std::find_if(generations.begin(), generations.end(),
                    [&](const nlohmann::json& g) { return g["id"] == old; });
@@ -222,18 +163,18 @@ class DockerKillMidHealTest
 TEST_P(DockerKillMidHealTest, RestartLeavesOneGenerationAndNoStrays) {
   const std::string phase = GetParam();
   StartUp(phase);
-  const int64_t first = LiveGeneration();
+  const int64_t first = up_.LiveGeneration();
   const std::vector<std::string> first_containers = LiveContainers();
-  ASSERT_EQ(Post("/api/faults", R"({"kind": "acute"})"), 200);
+  ASSERT_EQ(up_.Post("/api/faults", R"({"kind": "acute"})"), 200);
   ASSERT_TRUE(Eventually([&] {
-    const nlohmann::json heals = Get("/api/heals?limit=1");
+    const nlohmann::json heals = up_.Get("/api/heals?limit=1");
     return heals.is_array() && !heals.empty() && heals[0]["phase"] == phase &&
            heals[0]["ended_at"].is_null();
-  })) << TailFile(log_, 4096);
-  KillUp();
+  })) << up_.Log();
+  ASSERT_TRUE(up_.Kill());
 
   StartUp();
-  const int64_t live = LiveGeneration();
+  const int64_t live = up_.LiveGeneration();
   EXPECT_NE(live, first);
   auto store = store::SqliteStore::Open(dir_.path() / "state" / "heimdall.db",
                                         {.create_if_missing = false})

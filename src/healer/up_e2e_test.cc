@@ -1,17 +1,14 @@
 // End to end: the real `heimdall up` binary with real `simulate` and
 // `serve` processes at a 100 ms poll, driven through its control API.
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 
 #include <fstream>
-#include <regex>
-#include <thread>
 
 #include "healer/local_provider.h"
 #include "healer/process.h"
-#include "http/client.h"
+#include "healer/up_test_support.h"
 #include "store/sqlite_store.h"
 
 namespace heimdall::healer {
@@ -21,15 +18,10 @@ using namespace std::chrono_literals;
 
 constexpr auto kPatience = 30s;
 
-// Polls `condition` on the real clock until it holds or kPatience passes.
+// Polls `condition` until it holds or kPatience passes.
 template <typename Condition>
 bool Eventually(Condition condition) {
-  const auto deadline = std::chrono::steady_clock::now() + kPatience;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return condition();
+  return test_support::Eventually(condition, kPatience, 50ms);
 }
 
 struct ProcessInfo {
@@ -80,9 +72,7 @@ listen = "127.0.0.1:0"
   }
 
   void TearDown() override {
-    if (up_.pid > 0) {
-      kill(up_.pid, SIGTERM);
-      waitpid(up_.pid, nullptr, 0);
+    if (up_.Stop()) {
       // A clean stop leaves nothing of ours running.
       EXPECT_TRUE(OurProcesses().empty());
     }
@@ -92,61 +82,16 @@ listen = "127.0.0.1:0"
     std::filesystem::remove_all(dir_);
   }
 
-  // Starts `heimdall up`, waits for its control API, returns the exit-able
-  // process. `hold_phase` sets the test hook that holds heals there.
+  // Starts `heimdall up` and waits for a live generation; `hold_phase`
+  // sets the test hook that holds heals there.
   void StartUp(const std::string& hold_phase = "") {
-    ProcessSpec spec;
-    spec.program = HEIMDALL_BINARY;
-    spec.args = {"up", "--config", config_.string()};
-    if (!hold_phase.empty()) {
-      spec.env = {"HEIMDALL_TEST_HOLD_PHASE=" + hold_phase};
-    }
-    spec.log_path = dir_ / fmt::format("up-{}.log", ++starts_);
-    Result<ProcessId> id = SpawnProcess(spec);
-    ASSERT_TRUE(id.ok()) << id.error().message();
-    up_ = *id;
-    const std::regex listening("control API on http://127\\.0\\.0\\.1:(\\d+)");
-    std::smatch match;
-    ASSERT_TRUE(Eventually([&] {
-      const std::string log = TailFile(spec.log_path, 1 << 20);
-      if (!std::regex_search(log, match, listening)) return false;
-      api_ = "http://127.0.0.1:" + match[1].str();
-      return true;
-    })) << TailFile(spec.log_path, 4096);
-    ASSERT_TRUE(Eventually([&] { return LiveGeneration() > 0; }))
-        << TailFile(spec.log_path, 4096);
-  }
-
-  void KillUp() {
-    ASSERT_EQ(kill(up_.pid, SIGKILL), 0);
-    ASSERT_EQ(waitpid(up_.pid, nullptr, 0), up_.pid);
-    up_ = {};
-  }
-
-  nlohmann::json Get(const std::string& path) {
-    Result<http::ClientResponse> response = client_.Get(api_ + path, 2s);
-    if (!response.ok() || response->status != 200) return nullptr;
-    return nlohmann::json::parse(response->body, nullptr, false);
-  }
-  int Post(const std::string& path, const std::string& body) {
-    Result<http::ClientResponse> response =
-        client_.PostJson(api_ + path, body, 2s);
-    return response.ok() ? response->status : -1;
-  }
-
-  // The live generation's id while the controller is watching, else 0.
-  int64_t LiveGeneration() {
-    const nlohmann::json state = Get("/api/state");
-    if (!state.is_object() || state["phase"] != "watching" ||
-        !state["generation"].is_object()) {
-      return 0;
-    }
-    return state["generation"]["generation_id"].get<int64_t>();
+    ASSERT_TRUE(up_.Start(config_, dir_ / fmt::format("up-{}.log", ++starts_),
+                          hold_phase));
   }
 
   std::vector<ProcessId> LiveProcesses() {
     std::vector<ProcessId> ids;
-    const nlohmann::json state = Get("/api/state");
+    const nlohmann::json state = up_.Get("/api/state");
     if (!state.is_object() || !state["generation"].is_object()) return ids;
     for (const auto& p : state["generation"]["detail"]["processes"]) {
       ids.push_back({p["pid"].get<pid_t>(), p["start_ticks"].get<uint64_t>()});
@@ -173,10 +118,8 @@ listen = "127.0.0.1:0"
 
   std::filesystem::path dir_;
   std::filesystem::path config_;
-  ProcessId up_;
+  test_support::UpProcess up_{kPatience};
   int starts_ = 0;
-  std::string api_;
-  http::Client client_;
 };
 
 struct FaultCase {
@@ -196,16 +139,16 @@ TEST_F(UpEndToEndTest, EveryFaultKindIsHealedForTheRightReason) {
   };
   for (const FaultCase& fault : cases) {
     SCOPED_TRACE(fault.body);
-    const int64_t old = LiveGeneration();
+    const int64_t old = up_.LiveGeneration();
     ASSERT_GT(old, 0);
     const std::vector<ProcessId> old_processes = LiveProcesses();
-    ASSERT_EQ(Post("/api/faults", fault.body), 200);
+    ASSERT_EQ(up_.Post("/api/faults", fault.body), 200);
     ASSERT_TRUE(Eventually([&] {
-      const int64_t now = LiveGeneration();
+      const int64_t now = up_.LiveGeneration();
       return now != 0 && now != old;
     }));
 
-    const nlohmann::json incident = Get("/api/incidents?limit=1")[0];
+    const nlohmann::json incident = up_.Get("/api/incidents?limit=1")[0];
     EXPECT_EQ(incident["reason"], fault.reason);
     EXPECT_EQ(incident["action"], "heal");
     EXPECT_EQ(incident["generation_id"], old);
@@ -221,7 +164,7 @@ TEST_F(UpEndToEndTest, EveryFaultKindIsHealedForTheRightReason) {
       EXPECT_FALSE(IsRunning(before)) << before.pid;
     }
     // The archive was written before the destroy: it saw them running.
-    const nlohmann::json generations = Get("/api/generations?limit=10");
+    const nlohmann::json generations = up_.Get("/api/generations?limit=10");
     const auto archived =
         std::find_if(generations.begin(), generations.end(),
                      [&](const nlohmann::json& g) { return g["id"] == old; });
@@ -246,13 +189,14 @@ TEST_F(UpEndToEndTest, DefaultDetectorHealsAnOxygenLeakBeforeCritical) {
   // A minute of simulated time per second: the trend needs two minutes.
   WriteConfig("", 60);
   StartUp();
-  const int64_t old = LiveGeneration();
-  ASSERT_EQ(Post("/api/faults", R"({"kind": "oxygen_leak", "rate": 3})"), 200);
+  const int64_t old = up_.LiveGeneration();
+  ASSERT_EQ(up_.Post("/api/faults", R"({"kind": "oxygen_leak", "rate": 3})"),
+            200);
   ASSERT_TRUE(Eventually([&] {
-    const int64_t now = LiveGeneration();
+    const int64_t now = up_.LiveGeneration();
     return now != 0 && now != old;
   }));
-  const nlohmann::json incident = Get("/api/incidents?limit=1")[0];
+  const nlohmann::json incident = up_.Get("/api/incidents?limit=1")[0];
   EXPECT_EQ(incident["reason"], "threshold");
   EXPECT_EQ(incident["generation_id"], old);
   const nlohmann::json& readings = incident["readings"];
@@ -272,18 +216,18 @@ class KillMidHealTest : public UpEndToEndTest,
 TEST_P(KillMidHealTest, RestartLeavesOneLiveGenerationAndNoOrphans) {
   const std::string phase = GetParam();
   StartUp(phase);
-  const int64_t first = LiveGeneration();
+  const int64_t first = up_.LiveGeneration();
   const std::vector<ProcessId> first_processes = LiveProcesses();
-  ASSERT_EQ(Post("/api/faults", R"({"kind": "acute"})"), 200);
+  ASSERT_EQ(up_.Post("/api/faults", R"({"kind": "acute"})"), 200);
   ASSERT_TRUE(Eventually([&] {
-    const nlohmann::json heals = Get("/api/heals?limit=1");
+    const nlohmann::json heals = up_.Get("/api/heals?limit=1");
     return heals.is_array() && !heals.empty() && heals[0]["phase"] == phase &&
            heals[0]["ended_at"].is_null();
   }));
-  KillUp();
+  ASSERT_TRUE(up_.Kill());
 
   StartUp();
-  const int64_t live = LiveGeneration();
+  const int64_t live = up_.LiveGeneration();
   EXPECT_NE(live, first);
 
   auto store = OpenStore();
@@ -295,7 +239,7 @@ TEST_P(KillMidHealTest, RestartLeavesOneLiveGenerationAndNoOrphans) {
 
   // Exactly the live generation's two processes run; the first are gone.
   const std::vector<ProcessId> live_processes = LiveProcesses();
-  ASSERT_EQ(live_processes.size(), 2u) << Get("/api/state").dump();
+  ASSERT_EQ(live_processes.size(), 2u) << up_.Get("/api/state").dump();
   const auto ours = OurProcesses();
   ASSERT_EQ(ours.size(), 2u);
   for (const auto& [pid, marker] : ours) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "common/test_eventually.h"
 #include "http/test_socket.h"
 
 namespace heimdall::http {
@@ -115,12 +116,7 @@ struct EventServer {
 // Polls `condition` for up to five seconds.
 template <typename Condition>
 bool Eventually(Condition condition) {
-  auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return condition();
+  return test_support::Eventually(condition, 5s, 5ms);
 }
 
 constexpr std::string_view kSubscribe =
