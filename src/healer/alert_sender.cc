@@ -51,10 +51,30 @@ void AlertSender::Loop() {
   // The client lives on this thread only (it is not thread-safe).
   http::Client client;
   const std::string url = options_.url + "/api/v2/alerts";
+  auto next_check = std::chrono::steady_clock::now();
   std::unique_lock lock(mutex_);
   while (true) {
-    changed_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+    if (options_.standing && std::chrono::steady_clock::now() >= next_check) {
+      next_check = std::chrono::steady_clock::now() + options_.check_every;
+      lock.unlock();
+      nlohmann::json standing = options_.standing();
+      lock.lock();
+      if (standing.is_array() && !standing.empty()) {
+        if (queue_.size() >= options_.queue_size) {
+          Report("dropped");
+        } else {
+          queue_.push_back(std::move(standing));
+        }
+      }
+    }
+    const auto ready = [this] { return stop_ || !queue_.empty(); };
+    if (options_.standing) {
+      changed_.wait_until(lock, next_check, ready);
+    } else {
+      changed_.wait(lock, ready);
+    }
     if (stop_) return;
+    if (queue_.empty()) continue;  // Time for the next check.
     const std::string body = queue_.front().dump();
     queue_.pop_front();
     busy_ = true;

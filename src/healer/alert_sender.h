@@ -4,10 +4,10 @@
 //
 // Delivery is best effort: a full queue drops the new alert, and a failed
 // POST is not retried (Alertmanager expects clients to re-send alerts that
-// still hold; heals are short-lived and their alerts resolve by
-// themselves). Every outcome is reported to `on_outcome` ("sent",
-// "failed", "dropped") for the metrics, and failures are logged at most
-// once per 10 s.
+// still hold: heals are short-lived and their alerts resolve by
+// themselves, and an alert that lasts is re-sent through `standing`).
+// Every outcome is reported to `on_outcome` ("sent", "failed", "dropped")
+// for the metrics, and failures are logged at most once per 10 s.
 #ifndef HEIMDALL_HEALER_ALERT_SENDER_H_
 #define HEIMDALL_HEALER_ALERT_SENDER_H_
 
@@ -32,6 +32,11 @@ struct AlertSenderOptions {
   // Called on the sender's thread (or, for "dropped", the caller's) with
   // "sent", "failed" or "dropped". Must be thread-safe; may be empty.
   std::function<void(std::string_view outcome)> on_outcome;
+  // Alerts that follow a state rather than an event (the breaker's): asked
+  // for every `check_every` on the sender's thread; a non-empty array it
+  // returns is sent like Send()'s. May be empty.
+  std::function<nlohmann::json()> standing;
+  Duration check_every = std::chrono::seconds(2);
 };
 
 class AlertSender {

@@ -96,10 +96,20 @@ struct Outcomes {
   }
 };
 
+AlertSenderOptions Options(std::string url, Duration timeout, size_t queue_size,
+                           Outcomes& outcomes) {
+  AlertSenderOptions options;
+  options.url = std::move(url);
+  options.timeout = timeout;
+  options.queue_size = queue_size;
+  options.on_outcome = outcomes.Recorder();
+  return options;
+}
+
 TEST(AlertSender, PostsEachBatchToTheV2Api) {
   MockAlertmanager alertmanager;
   Outcomes outcomes;
-  AlertSender sender({alertmanager.url(), 2s, 8, outcomes.Recorder()});
+  AlertSender sender(Options(alertmanager.url(), 2s, 8, outcomes));
   EXPECT_TRUE(sender.Send(OneAlert("HeimdallHeal")));
   EXPECT_TRUE(sender.Send(OneAlert("HeimdallHealFailed")));
   EXPECT_TRUE(sender.Send(nlohmann::json::array()));  // Nothing to send.
@@ -117,7 +127,7 @@ TEST(AlertSender, ARefusalIsCountedAsFailed) {
   MockAlertmanager alertmanager;
   alertmanager.set_status(400);
   Outcomes outcomes;
-  AlertSender sender({alertmanager.url(), 2s, 8, outcomes.Recorder()});
+  AlertSender sender(Options(alertmanager.url(), 2s, 8, outcomes));
   sender.Send(OneAlert("HeimdallHeal"));
   ASSERT_TRUE(sender.Flush(10s));
   EXPECT_EQ(outcomes.Get(), (std::vector<std::string>{"failed"}));
@@ -131,7 +141,7 @@ TEST(AlertSender, NobodyListeningIsCountedAsFailed) {
     url = gone.url();
   }
   Outcomes outcomes;
-  AlertSender sender({url, 2s, 8, outcomes.Recorder()});
+  AlertSender sender(Options(url, 2s, 8, outcomes));
   sender.Send(OneAlert("HeimdallHeal"));
   ASSERT_TRUE(sender.Flush(10s));
   EXPECT_EQ(outcomes.Get(), (std::vector<std::string>{"failed"}));
@@ -141,7 +151,7 @@ TEST(AlertSender, AWedgedAlertmanagerNeverBlocksSendAndTheQueueIsBounded) {
   MockAlertmanager alertmanager;
   alertmanager.Hold();
   Outcomes outcomes;
-  AlertSender sender({alertmanager.url(), 500ms, 2, outcomes.Recorder()});
+  AlertSender sender(Options(alertmanager.url(), 500ms, 2, outcomes));
 
   // One in flight (held by the server), two queued, the rest dropped; Send
   // returns at once all the same.
@@ -161,6 +171,35 @@ TEST(AlertSender, AWedgedAlertmanagerNeverBlocksSendAndTheQueueIsBounded) {
   EXPECT_EQ(std::count(seen.begin(), seen.end(), "dropped"), 2);
   EXPECT_GE(std::count(seen.begin(), seen.end(), "failed"), 1);
   EXPECT_EQ(seen.size(), 5u);
+}
+
+TEST(AlertSender, AsksForStandingAlertsEveryCheckAndSendsWhatItGets) {
+  MockAlertmanager alertmanager;
+  std::atomic<int> asked = 0;
+  AlertSenderOptions options;
+  options.url = alertmanager.url();
+  options.check_every = 20ms;
+  options.standing = [&] {
+    // Something to send on the first and third asking only.
+    const int n = ++asked;
+    return n == 1 || n == 3 ? OneAlert(fmt::format("standing-{}", n))
+                            : nlohmann::json::array();
+  };
+  AlertSender sender(std::move(options));
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (alertmanager.bodies().size() < 2 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  const std::vector<nlohmann::json> bodies = alertmanager.bodies();
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_EQ(bodies[0], OneAlert("standing-1"));
+  EXPECT_EQ(bodies[1], OneAlert("standing-3"));
+  EXPECT_GE(asked.load(), 3);
+  // Events are still sent as they come between checks.
+  EXPECT_TRUE(sender.Send(OneAlert("event")));
+  ASSERT_TRUE(sender.Flush(10s));
+  EXPECT_EQ(alertmanager.bodies().back(), OneAlert("event"));
 }
 
 }  // namespace

@@ -141,15 +141,47 @@ nlohmann::json AlertmanagerAlerts(const HealEvent& event, TimePoint now,
                              now + resolve_after));
       break;
     case HealEvent::Kind::kBreakerOpened:
-      // TODO: re-send while the breaker stays open, so the alert keeps
-      // firing past resolve_after until the breaker is reset.
-      alerts.push_back(Alert(
-          kBreakerOpenAlert, event, "critical",
-          "Heimdall stopped healing " + event.target + ": circuit breaker open",
-          now, now + resolve_after));
-      break;
+      break;  // BreakerAlert's.
   }
   return alerts;
+}
+
+BreakerAlert::BreakerAlert(std::string target, Duration resolve_after,
+                           Duration resend_every)
+    : target_(std::move(target)),
+      resolve_after_(resolve_after),
+      resend_every_(resend_every) {}
+
+nlohmann::json BreakerAlert::Update(bool open, TimePoint now) {
+  nlohmann::json alerts = nlohmann::json::array();
+  if (open) {
+    if (!open_since_) {
+      open_since_ = now;
+    } else if (now - last_sent_ < resend_every_) {
+      return alerts;
+    }
+    last_sent_ = now;
+    alerts.push_back(Make(now + resolve_after_));
+  } else if (open_since_) {
+    alerts.push_back(Make(now));
+    open_since_.reset();
+  }
+  return alerts;
+}
+
+nlohmann::json BreakerAlert::Make(TimePoint ends) const {
+  return {{"labels",
+           {{"alertname", kBreakerOpenAlert},
+            {"target", target_},
+            {"severity", "critical"}}},
+          {"annotations",
+           {{"summary",
+             "Heimdall stopped healing " + target_ + ": circuit breaker open"},
+            {"description",
+             "more automatic heals than the breaker allows; healing "
+             "resumes after POST /api/breaker/reset"}}},
+          {"startsAt", Rfc3339(*open_since_)},
+          {"endsAt", Rfc3339(ends)}};
 }
 
 }  // namespace heimdall::healer

@@ -13,6 +13,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,12 +49,38 @@ Result<std::vector<ReceivedAlert>> ParseAlertmanagerWebhook(
 bool MatchesHealTrigger(const Labels& labels, const Labels& matchers);
 
 // The alerts for `event` in the body format of POST /api/v2/alerts, or an
-// empty array for events that are not alerted. A heal's alert resolves
-// when its heal is done (same labels, endsAt now); every other alert
+// empty array for events that are not alerted here. A heal's alert
+// resolves when its heal is done (same labels, endsAt now); a failed heal's
 // resolves `resolve_after` after it starts. Labels: alertname, target,
-// reason, severity.
+// reason, severity. The breaker's alert is BreakerAlert's.
 nlohmann::json AlertmanagerAlerts(const HealEvent& event, TimePoint now,
                                   Duration resolve_after);
+
+// The breaker's alert follows the breaker's state rather than one event, so
+// that it fires for as long as the breaker stays open (also across a
+// restart of `heimdall up`) and resolves when it is reset. Fed the state
+// every few seconds, it says what to send: the firing alert when the
+// breaker opens and again every `resend_every` while it stays open (each
+// time with endsAt `resolve_after` ahead, as Alertmanager expects of its
+// clients), the same alert resolved (endsAt now) once it closes, else
+// nothing. Labels: alertname, target, severity. Pure but for its memory.
+class BreakerAlert {
+ public:
+  BreakerAlert(std::string target, Duration resolve_after,
+               Duration resend_every);
+
+  // An array in the body format of POST /api/v2/alerts, maybe empty.
+  nlohmann::json Update(bool open, TimePoint now);
+
+ private:
+  nlohmann::json Make(TimePoint ends) const;
+
+  std::string target_;
+  Duration resolve_after_;
+  Duration resend_every_;
+  std::optional<TimePoint> open_since_;
+  TimePoint last_sent_{};
+};
 
 // "2026-12-04T19:30:12.345Z".
 std::string Rfc3339(TimePoint time);

@@ -58,12 +58,45 @@ TEST(AlertmanagerAlerts, FailedHealAndBreakerAreCritical) {
   EXPECT_NE(alerts[0]["annotations"]["description"].get<std::string>().find(
                 "state pull exited 1"),
             std::string::npos);
+  // The breaker's alert follows its state instead (BreakerAlert).
+  EXPECT_TRUE(
+      AlertmanagerAlerts(Event(HealEvent::Kind::kBreakerOpened), kNow, 1min)
+          .empty());
+}
 
-  alerts =
-      AlertmanagerAlerts(Event(HealEvent::Kind::kBreakerOpened), kNow, 1min);
-  ASSERT_EQ(alerts.size(), 1u);
-  EXPECT_EQ(alerts[0]["labels"]["alertname"], "HeimdallBreakerOpen");
-  EXPECT_EQ(alerts[0]["labels"]["reason"], "threshold");
+TEST(BreakerAlert, FiresWhileOpenAndResolvesWhenClosed) {
+  BreakerAlert breaker("default", 5min, 1min);
+  EXPECT_TRUE(breaker.Update(false, kNow).empty());  // Closed: nothing.
+
+  const nlohmann::json opened = breaker.Update(true, kNow + 1s);
+  ASSERT_EQ(opened.size(), 1u);
+  EXPECT_EQ(opened[0]["labels"],
+            (nlohmann::json{{"alertname", "HeimdallBreakerOpen"},
+                            {"target", "default"},
+                            {"severity", "critical"}}));
+  EXPECT_EQ(opened[0]["startsAt"], "2023-11-14T22:13:21.000Z");
+  EXPECT_EQ(opened[0]["endsAt"], "2023-11-14T22:18:21.000Z");
+
+  // Still open: quiet until a minute has passed, then sent again with its
+  // end pushed on, so it outlives resolve_after.
+  EXPECT_TRUE(breaker.Update(true, kNow + 59s).empty());
+  const nlohmann::json again = breaker.Update(true, kNow + 61s);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0]["labels"], opened[0]["labels"]);
+  EXPECT_EQ(again[0]["startsAt"], opened[0]["startsAt"]);
+  EXPECT_EQ(again[0]["endsAt"], "2023-11-14T22:19:21.000Z");
+
+  // Reset: the same alert, resolved now; then nothing more.
+  const nlohmann::json resolved = breaker.Update(false, kNow + 70s);
+  ASSERT_EQ(resolved.size(), 1u);
+  EXPECT_EQ(resolved[0]["labels"], opened[0]["labels"]);
+  EXPECT_EQ(resolved[0]["endsAt"], "2023-11-14T22:14:30.000Z");
+  EXPECT_TRUE(breaker.Update(false, kNow + 80s).empty());
+
+  // Opening again is a new alert with its own start.
+  const nlohmann::json reopened = breaker.Update(true, kNow + 90s);
+  ASSERT_EQ(reopened.size(), 1u);
+  EXPECT_EQ(reopened[0]["startsAt"], "2023-11-14T22:14:50.000Z");
 }
 
 TEST(MatchesHealTrigger, NeedsEveryMatcherExactly) {

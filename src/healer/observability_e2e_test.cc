@@ -20,6 +20,7 @@
 #include "healer/command.h"
 #include "healer/local_provider.h"
 #include "healer/process.h"
+#include "healer/up_test_support.h"
 #include "http/client.h"
 
 namespace heimdall::healer {
@@ -31,13 +32,8 @@ constexpr auto kPatience = 40s;
 
 template <typename Condition>
 bool Eventually(Condition condition,
-                std::chrono::seconds patience = kPatience) {
-  const auto deadline = std::chrono::steady_clock::now() + patience;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return condition();
+                std::chrono::milliseconds patience = kPatience) {
+  return test_support::Eventually(condition, patience, 100ms);
 }
 
 // A loopback port that was free a moment ago.
@@ -188,7 +184,7 @@ scrape_configs:
 
   // `heimdall up` with fast polls, sending alerts to our Alertmanager and
   // healing on HeimdallTestTrigger.
-  void StartHeimdall(const std::string& hold_phase = "") {
+  void StartHeimdall(const std::string& hold_phase = "", int max_heals = 0) {
     std::ofstream(dir_ / "heimdall.toml") << fmt::format(
         R"(
 state_dir = "{}"
@@ -198,7 +194,7 @@ interval = "200ms"
 grace = "300ms"
 cooldown = "0s"
 [policy.breaker]
-max_heals = 0
+max_heals = {}
 [probe]
 telemetry_timeout = "500ms"
 predict_timeout = "500ms"
@@ -210,7 +206,8 @@ resolve_after = "10m"
 [alertmanager.heal_on]
 alertname = "HeimdallTestTrigger"
 )",
-        (dir_ / "state").string(), api_port_, Url(alertmanager_port_));
+        (dir_ / "state").string(), max_heals, api_port_,
+        Url(alertmanager_port_));
     std::vector<std::string> env;
     if (!hold_phase.empty()) env = {"HEIMDALL_TEST_HOLD_PHASE=" + hold_phase};
     Start("heimdall", HEIMDALL_BINARY,
@@ -226,12 +223,7 @@ alertname = "HeimdallTestTrigger"
   }
 
   int64_t LiveGeneration() {
-    const nlohmann::json state = GetJson(Url(api_port_) + "/api/state");
-    if (!state.is_object() || state["phase"] != "watching" ||
-        !state["generation"].is_object()) {
-      return 0;
-    }
-    return state["generation"]["generation_id"].get<int64_t>();
+    return test_support::LiveGeneration(client_, Url(api_port_));
   }
 
   // The value of an instant query, or nullopt while it has none.
@@ -319,6 +311,43 @@ TEST_F(ObservabilityTest, AlertmanagerReceivesHeimdallsHealAlert) {
   EXPECT_NE(alerts[0]["annotations"]["description"].get<std::string>().find(
                 "generation 1"),
             std::string::npos);
+}
+
+TEST_F(ObservabilityTest, TheBreakerAlertFiresUntilTheBreakerIsReset) {
+  if (!StartAlertmanager()) {
+    GTEST_SKIP() << "Alertmanager could not start (apt-get install "
+                    "prometheus-alertmanager): "
+                 << Log("alertmanager");
+  }
+  StartHeimdall("", /*max_heals=*/1);
+  const auto post = [&](const std::string& path, const std::string& body) {
+    Result<http::ClientResponse> r =
+        client_.PostJson(Url(api_port_) + path, body, 2s);
+    return r.ok() ? r->status : -1;
+  };
+  // A crash is healed once; the next one opens the breaker.
+  ASSERT_EQ(post("/api/faults", R"({"kind": "crash"})"), 200);
+  ASSERT_TRUE(Eventually([&] { return LiveGeneration() == 2; }))
+      << Log("heimdall");
+  ASSERT_EQ(post("/api/faults", R"({"kind": "crash"})"), 200);
+
+  std::vector<nlohmann::json> alerts;
+  ASSERT_TRUE(Eventually([&] {
+    alerts = AlertsNamed("HeimdallBreakerOpen");
+    return !alerts.empty();
+  })) << Log("heimdall");
+  EXPECT_EQ(alerts[0]["labels"],
+            (nlohmann::json{{"alertname", "HeimdallBreakerOpen"},
+                            {"target", "default"},
+                            {"severity", "critical"}}));
+  EXPECT_EQ(alerts[0]["status"]["state"], "active");
+  EXPECT_EQ(LiveGeneration(), 2);  // Open: no second heal.
+
+  // The reset resolves it; Alertmanager lists active alerts only.
+  ASSERT_EQ(post("/api/breaker/reset", ""), 202);
+  EXPECT_TRUE(Eventually(
+      [&] { return AlertsNamed("HeimdallBreakerOpen").empty(); }, 15s))
+      << Log("heimdall");
 }
 
 TEST_F(ObservabilityTest, APrometheusAlertRoutedToTheWebhookHeals) {

@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -88,8 +89,10 @@ struct UpRuntime::Parts {
   SystemClock clock;
   std::shared_ptr<prometheus::Registry> registry;
   std::unique_ptr<HealMetrics> metrics;
-  std::unique_ptr<AlertSender> alerts;  // Null without alertmanager.url.
   std::unique_ptr<Controller> controller;
+  // Null without alertmanager.url. After the controller: its thread asks
+  // the controller for the breaker's state.
+  std::unique_ptr<AlertSender> alerts;
   std::unique_ptr<ControlApi> api;
   std::unique_ptr<http::Server> server;
 
@@ -99,6 +102,7 @@ struct UpRuntime::Parts {
   Status MakeDockerProvider();
   Status MakeTerraformProvider();
   Status StartTelling();
+  void StartAlerts();
   void PublishEvents();
   Status StartApi();
   http::Router Routes();
@@ -216,18 +220,8 @@ Status UpRuntime::Parts::StartTelling() {
       HealMetrics::Create(registry, config.controller.target);
   if (!made.ok()) return made.status();
   metrics = std::move(*made);
-  const AlertmanagerConfig& am = config.alertmanager;
-  if (!am.url.empty()) {
-    AlertSenderOptions options;
-    options.url = am.url;
-    options.timeout = am.timeout;
-    options.queue_size = static_cast<size_t>(am.queue_size);
-    options.on_outcome = [m = metrics.get()](std::string_view outcome) {
-      m->CountAlert(outcome);
-    };
-    alerts = std::make_unique<AlertSender>(std::move(options));
-    spdlog::info("alerts go to {}/api/v2/alerts", am.url);
-  }
+  // Events come from the controller's thread, which starts after
+  // StartAlerts.
   config.controller.on_heal_event = [this](const HealEvent& event) {
     metrics->Observe(event);
     if (alerts) {
@@ -236,6 +230,32 @@ Status UpRuntime::Parts::StartTelling() {
     }
   };
   return Status::Ok();
+}
+
+void UpRuntime::Parts::StartAlerts() {
+  const AlertmanagerConfig& am = config.alertmanager;
+  if (am.url.empty()) return;
+  AlertSenderOptions options;
+  options.url = am.url;
+  options.timeout = am.timeout;
+  options.queue_size = static_cast<size_t>(am.queue_size);
+  options.on_outcome = [m = metrics.get()](std::string_view outcome) {
+    m->CountAlert(outcome);
+  };
+  // The breaker's alert is re-sent well before Alertmanager would resolve
+  // it; its state is looked at often enough for that.
+  const Duration resend =
+      std::min<Duration>(am.resolve_after / 2, std::chrono::minutes(1));
+  options.check_every = std::clamp<Duration>(
+      resend, std::chrono::milliseconds(100), options.check_every);
+  options.standing = [this,
+                      breaker = std::make_shared<BreakerAlert>(
+                          config.controller.target, am.resolve_after, resend)] {
+    return breaker->Update(controller->Snapshot().heal_state.breaker_open,
+                           clock.Now());
+  };
+  alerts = std::make_unique<AlertSender>(std::move(options));
+  spdlog::info("alerts go to {}/api/v2/alerts", am.url);
 }
 
 http::Router UpRuntime::Parts::Routes() {
@@ -334,6 +354,7 @@ Result<std::unique_ptr<UpRuntime>> UpRuntime::Create(UpConfig config) {
   parts->controller = std::make_unique<Controller>(
       parts->config.controller, *parts->store, *parts->provider, *parts->probe,
       parts->clock);
+  parts->StartAlerts();
   HEIMDALL_RETURN_IF_ERROR(parts->StartApi());
   spdlog::info(
       "heimdall up: provider {}, state {}, interval {} ms, detector {}, "
