@@ -183,10 +183,13 @@ Result<ProcessId> SpawnProcess(const ProcessSpec& spec) {
 
 bool IsRunning(const ProcessId& id) {
   if (id.pid <= 0) return false;
-  int status = 0;
-  if (waitpid(id.pid, &status, WNOHANG) == id.pid) return false;
   std::optional<ProcStat> stat = ReadStat(id.pid);
-  return stat && stat->start_ticks == id.start_ticks && IsLive(*stat);
+  if (!stat || stat->start_ticks != id.start_ticks) return false;
+  if (IsLive(*stat)) return true;
+  // Reaped after the look, not before it: a child that died in between
+  // would be left a zombie.
+  ReapIfChild(id.pid);
+  return false;
 }
 
 Status StopProcessGroup(const ProcessId& id, Duration grace) {
@@ -199,8 +202,11 @@ Status StopProcessGroup(const ProcessId& id, Duration grace) {
     return Status::Ok();
   }
   auto gone = [&] {
+    if (!ProcessGroupMembers(id.pid).empty()) return false;
+    // The leader is dead: reaped after the look, not before it, so that one
+    // dying in between is not left a zombie.
     ReapIfChild(id.pid);
-    return ProcessGroupMembers(id.pid).empty();
+    return true;
   };
   if (SignalAndWait(-id.pid, SIGTERM, gone, grace)) return Status::Ok();
   if (SignalAndWait(-id.pid, SIGKILL, gone, kKillTimeout)) return Status::Ok();

@@ -101,6 +101,24 @@ TEST_F(ProcessTest, StopEndsTheWholeGroupAndReapsTheLeader) {
   for (pid_t pid : members) EXPECT_TRUE(IsZombieOrGone(pid)) << pid;
 }
 
+// A leader that takes a moment to exit on SIGTERM, as `simulate` and
+// `serve` do, may die between two looks of the stop's wait: it must still
+// be reaped, not left a zombie.
+TEST_F(ProcessTest, StopNeverLeavesTheLeaderAZombie) {
+  for (int i = 0; i < 40; ++i) {
+    SCOPED_TRACE(i);
+    const ProcessId id = Start(fmt::format(
+        "trap 'n=0; while [ $n -lt {} ]; do n=$((n+1)); done; exit 0' TERM; "
+        "sleep 30 & wait",
+        50 * i));
+    ASSERT_TRUE(
+        Eventually([&] { return ProcessGroupMembers(id.pid).size() == 2; }));
+    ASSERT_TRUE(StopProcessGroup(id, 2s).ok());
+    EXPECT_EQ(waitpid(id.pid, nullptr, WNOHANG), -1);
+    EXPECT_EQ(errno, ECHILD);
+  }
+}
+
 TEST_F(ProcessTest, StopEscalatesToSigkillWhenTermIsIgnored) {
   const ProcessId id = Start("trap '' TERM; sleep 30 & wait; sleep 30");
   ASSERT_TRUE(
