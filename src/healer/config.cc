@@ -241,6 +241,7 @@ std::map<std::string, Setter> CoreSettings(UpConfig& c) {
       {"detector.restart_with_generation",
        Boolean(&c.detector.restart_with_generation)},
       {"api.listen", Text(&c.listen)},
+      {"api.allowed_hosts", TextList(&c.allowed_hosts)},
       {"api.token", Text(&c.token)},
       {"store.path", PathSetting(&c.store)},
       {"store.max_samples", Integer(&c.max_samples)},

@@ -285,6 +285,19 @@ TEST(ParseUpConfig, RefusesBadDockerValues) {
             std::string::npos);
 }
 
+TEST(ParseUpConfig, ReadsTheApiHostsBrowsersMayUse) {
+  Result<UpConfig> config = ParseUpConfig(
+      "[api]\nallowed_hosts = [\"heimdall.internal\", \"10.0.0.5\"]\n",
+      "t");
+  ASSERT_TRUE(config.ok()) << config.error().message();
+  EXPECT_EQ(config->allowed_hosts,
+            (std::vector<std::string>{"heimdall.internal", "10.0.0.5"}));
+  Result<UpConfig> bad = ParseUpConfig("[api]\nallowed_hosts = 5\n", "t");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("api.allowed_hosts"),
+            std::string::npos);
+}
+
 TEST(LoadUpConfig, TheShippedExampleLoadsAndValidates) {
   Result<UpConfig> config =
       LoadUpConfig(HEIMDALL_SOURCE_DIR "/heimdall.example.toml");

@@ -18,6 +18,7 @@
 #include "healer/control_api.h"
 #include "healer/heal_metrics.h"
 #include "healer/terraform_provider.h"
+#include "http/browser_guard.h"
 #include "http/client.h"
 #include "http/event_stream.h"
 #include "http/json.h"
@@ -280,16 +281,38 @@ http::Router UpRuntime::Parts::Routes() {
 }
 
 Status UpRuntime::Parts::StartApi() {
+  Result<std::pair<std::string, uint16_t>> listen = ParseListen(config.listen);
+  if (!listen.ok()) return listen.status();
+  const std::string& host = listen->first;
+  const bool loopback = host == "127.0.0.1" || host == "localhost" ||
+                        host == "[::1]" || host == "::1";
+  const bool wildcard = host == "0.0.0.0" || host == "[::]" || host == "::";
+  if (!loopback && config.token.empty()) {
+    spdlog::warn(
+        "the control API listens on {} without a token: anyone who can "
+        "reach it can heal, pause and inject faults (set api.token or "
+        "HEIMDALL_TOKEN)",
+        host);
+  }
   http::Router router = Routes();
+  http::BrowserGuardOptions guard;
+  guard.allowed_hosts = config.allowed_hosts;
+  guard.any_host = wildcard && config.allowed_hosts.empty();
+  if (!wildcard) {
+    const bool bare_ipv6 =
+        host.find(':') != std::string::npos && !host.starts_with('[');
+    guard.allowed_hosts.push_back(bare_ipv6 ? "[" + host + "]" : host);
+  }
+  router.Wrap(http::BrowserGuard(std::move(guard)));
   Result<http::HttpMetrics> http_metrics = http::HttpMetrics::Create(registry);
   if (!http_metrics.ok()) return http_metrics.status();
   http_metrics->Instrument(router);
-  Result<std::pair<std::string, uint16_t>> listen = ParseListen(config.listen);
-  if (!listen.ok()) return listen.status();
   http::ServerOptions options;
-  options.bind = listen->first;
+  options.bind = host;
   options.port = listen->second;
-  options.threads = 2;
+  // More workers than cores: a forward to a wedged service holds one for
+  // up to its timeout.
+  options.threads = 4;
   options.on_reject = http_metrics->RejectionCounter();
   Result<std::unique_ptr<http::Server>> started =
       http::Server::Start(std::move(options), std::move(router));

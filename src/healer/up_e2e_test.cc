@@ -269,6 +269,35 @@ INSTANTIATE_TEST_SUITE_P(Phases, KillMidHealTest,
                          ::testing::Values("archiving", "destroying",
                                            "building"));
 
+// What a page on another site could send from the operator's browser: a
+// cross-origin POST, and any request under a rebound host name.
+TEST_F(UpEndToEndTest, PagesOnOtherSitesCannotDriveOrReadTheController) {
+  StartUp();
+  http::Client client;
+  const auto send =
+      [&](std::string method, std::string path,
+          std::vector<std::pair<std::string, std::string>> headers) {
+        http::ClientRequest request;
+        request.method = std::move(method);
+        request.url = up_.api() + path;
+        request.headers = std::move(headers);
+        Result<http::ClientResponse> answer = client.Send(request);
+        return answer.ok() ? answer->status : -1;
+      };
+  EXPECT_EQ(send("POST", "/api/heal", {{"Origin", "http://evil.example"}}),
+            403);
+  EXPECT_EQ(send("POST", "/api/faults", {{"Sec-Fetch-Site", "cross-site"}}),
+            403);
+  EXPECT_EQ(send("GET", "/api/state", {{"Host", "evil.example:8080"}}), 403);
+  EXPECT_EQ(send("GET", "/", {{"Host", "evil.example"}}), 403);
+  EXPECT_EQ(up_.Get("/api/state")["heals"], 0);
+  EXPECT_EQ(up_.Get("/api/incidents").size(), 0u);
+
+  // The dashboard's own requests carry its origin and pass.
+  const std::string origin = up_.api();
+  EXPECT_EQ(send("POST", "/api/pause", {{"Origin", origin}}), 202);
+}
+
 TEST_F(UpEndToEndTest, ASecondControllerOnTheSameStateIsRefused) {
   StartUp();
   ProcessSpec spec;
