@@ -69,12 +69,7 @@ nlohmann::json StateJson(const ControllerSnapshot& snapshot,
 
 ControlApi::ControlApi(Controller& controller, store::Store& store,
                        ControlApiOptions options)
-    : controller_(controller),
-      store_(store),
-      options_(std::move(options)),
-      client_(std::make_unique<http::Client>()) {}
-
-ControlApi::~ControlApi() = default;
+    : controller_(controller), store_(store), options_(std::move(options)) {}
 
 void ControlApi::Register(http::Router& router) {
   auto bind = [this](
@@ -206,10 +201,9 @@ http::Response ControlApi::Forward(std::string method,
   if (!options_.token.empty()) {
     forward.headers.emplace_back("Authorization", "Bearer " + options_.token);
   }
-  Result<http::ClientResponse> answer = [&] {
-    std::lock_guard lock(client_mutex_);
-    return client_->Send(forward);
-  }();
+  // A client of its own per call: a wedged service then holds up only the
+  // request forwarded to it, not every other forward behind a shared one.
+  Result<http::ClientResponse> answer = http::Client().Send(forward);
   if (!answer.ok())
     return http::Response::JsonError(502, answer.error().message());
   http::Response response;

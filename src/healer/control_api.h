@@ -30,12 +30,11 @@
 // otherwise). Errors are JSON {"error": "..."}.
 //
 // Thread-safe: handlers only read snapshots and the store, queue commands,
-// and forward faults through one client behind a mutex.
+// and forward faults, each through a client of its own.
 #ifndef HEIMDALL_HEALER_CONTROL_API_H_
 #define HEIMDALL_HEALER_CONTROL_API_H_
 
-#include <memory>
-#include <mutex>
+#include <optional>
 #include <string>
 
 #include "healer/alerts.h"
@@ -44,7 +43,6 @@
 #include "store/store.h"
 
 namespace heimdall::http {
-class Client;
 class EventHub;
 }  // namespace heimdall::http
 
@@ -71,7 +69,6 @@ class ControlApi {
   // `controller` and `store` must outlive the API and its server.
   ControlApi(Controller& controller, store::Store& store,
              ControlApiOptions options);
-  ~ControlApi();
   ControlApi(const ControlApi&) = delete;
   ControlApi& operator=(const ControlApi&) = delete;
 
@@ -109,8 +106,6 @@ class ControlApi {
   Controller& controller_;
   store::Store& store_;
   ControlApiOptions options_;
-  std::mutex client_mutex_;
-  std::unique_ptr<http::Client> client_;
 };
 
 }  // namespace heimdall::healer
