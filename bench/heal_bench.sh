@@ -8,7 +8,8 @@
 #   median and worst over HEALS heals;
 #   - resident memory, open descriptors and threads of `heimdall up` after
 #     the first heals and again after MEMORY_HEALS forced heals, and the
-#     number of processes left running (must be the live generation's 2).
+#     number of processes left running (must be the live generation's 2)
+#     and of exited children never reaped (zombies; must be 0).
 #
 #   bench/heal_bench.sh                      # uses build/heimdall
 #   HEIMDALL=build-x/heimdall HEALS=20 MEMORY_HEALS=1000 bench/heal_bench.sh
@@ -134,6 +135,20 @@ def generation_processes():
             pass
     return count
 
+def zombie_children():
+    # Children of heimdall up that exited and were never reaped.
+    count = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] == "Z" and int(fields[1]) == pid:
+            count += 1
+    return count
+
 def line(name, xs):
     print(f"{name:<24} median {statistics.median(xs):7.1f} ms   "
           f"worst {max(xs):7.1f} ms   (n={len(xs)})")
@@ -161,7 +176,8 @@ print("outcomes:", sorted({h["outcome"] for h in actions}),
 
 rss, fds, threads = process_stats()
 print(f"after {heals} heals: RSS {rss} kB, {fds} fds, {threads} threads, "
-      f"{generation_processes()} generation processes")
+      f"{generation_processes()} generation processes, "
+      f"{zombie_children()} zombies")
 start = time.time()
 report_every = max(memory_heals // 4, 1)
 for n in range(1, memory_heals + 1):
@@ -172,5 +188,6 @@ for n in range(1, memory_heals + 1):
         rss, fds, threads = process_stats()
         print(f"after {heals + n} heals: RSS {rss} kB, {fds} fds, "
               f"{threads} threads, {generation_processes()} generation "
-              f"processes ({n} forced heals in {time.time() - start:.0f} s)")
+              f"processes, {zombie_children()} zombies ({n} forced heals in "
+              f"{time.time() - start:.0f} s)")
 EOF
