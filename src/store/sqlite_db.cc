@@ -7,11 +7,16 @@
 namespace heimdall::store::internal {
 namespace {
 
-// The statement's first words, enough to say what was being done.
-std::string_view Summary(const char* sql) {
+// The statement's first words, enough to say what was being done, cut at
+// a word boundary: "INSERT INTO heal_actions (target, ...".
+std::string Summary(const char* sql) {
   std::string_view text(sql);
   constexpr size_t kMax = 40;
-  return text.size() <= kMax ? text : text.substr(0, kMax);
+  if (text.size() <= kMax) return std::string(text);
+  const size_t space = text.rfind(' ', kMax);
+  return std::string(text.substr(
+             0, space == 0 || space == std::string_view::npos ? kMax : space)) +
+         " ...";
 }
 
 }  // namespace

@@ -323,6 +323,23 @@ TEST_F(SqliteStoreTest, DamagedJsonInARowIsAnErrorNotACrash) {
       << incidents.error().message();
 }
 
+TEST_F(SqliteStoreTest, AFailedWriteNamesItsStatementInWholeWords) {
+  { OpenOrDie(); }
+  // As a full disk would, but on purpose.
+  RawSql(
+      "CREATE TRIGGER refuse BEFORE INSERT ON incidents "
+      "BEGIN SELECT RAISE(FAIL, 'no room'); END");
+  auto store = OpenOrDie();
+  Result<int64_t> added = store->AddIncident(Incident{});
+  ASSERT_FALSE(added.ok());
+  const std::string message = added.error().message();
+  EXPECT_NE(message.find("heimdall.db: INSERT INTO incidents ("),
+            std::string::npos)
+      << message;
+  // Cut after a whole word, and marked as cut.
+  EXPECT_NE(message.find(", ...: no room"), std::string::npos) << message;
+}
+
 TEST_F(SqliteStoreTest, ANewerSchemaIsRefused) {
   { auto store = OpenOrDie(); }
   RawSql("PRAGMA user_version = 99");
