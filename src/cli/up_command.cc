@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -72,14 +73,16 @@ Result<int> RunUp(const UpFlags& flags) {
   if (!up.ok()) return up.error();
 
   Status ran;
+  std::atomic<bool> ended = false;
   std::thread loop([&] {
     ran = (*up)->Run();
     // Ends the wait below when the loop stops by itself (replay ended, or
     // an error).
+    ended = true;
     kill(getpid(), SIGTERM);
   });
   const int signal = WaitForTerminationSignal();
-  spdlog::info("signal {} received, stopping", signal);
+  if (!ended) spdlog::info("signal {} received, stopping", signal);
   (*up)->Stop();
   loop.join();
   if (!ran.ok()) return ran.error();
