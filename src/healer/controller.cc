@@ -355,7 +355,7 @@ Result<int64_t> Controller::RecordIncident(const Reading& reading,
       "incident {}: {} ({}) on generation {}, probability {}, values {}{}", *id,
       incident.reason, incident.action, incident.generation_id,
       FormatProbability(incident.probability), reading.values.dump(),
-      reading.timestamp.empty() ? "" : " at " + reading.timestamp);
+      reading.timestamp.empty() ? "" : ", source time " + reading.timestamp);
   return id;
 }
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 export const SKIP = 77;
 // Debian's chromium; HEIMDALL_CHROMIUM names another (to check the skip).
 export const CHROMIUM = process.env.HEIMDALL_CHROMIUM || '/usr/bin/chromium';
-// From RECIPES.md: without the background-networking flags chromium tries
+// From ../shared/RECIPES.md: without the background-networking flags chromium tries
 // outside hosts on its own.
 const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
