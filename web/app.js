@@ -7,6 +7,7 @@
 const WINDOW_MS = 5 * 60 * 1000;  // The charts show the last five minutes.
 const LOG_LIMIT = 200;            // Event log lines kept on the page.
 const LIST_LIMIT = 50;            // Incidents and heals shown.
+const CHART_HEIGHT = 170;         // Pixels.
 const TOKEN_KEY = 'heimdall.token';
 // The model's own boundary: probability 0.5 is a decision value of 0, so a
 // reading above it lies outside what the model learned as healthy.
@@ -111,42 +112,60 @@ function drawMarkers(u, chart) {
   ctx.restore();
 }
 
-function chartWidth(container) {
-  return Math.max(240, container.clientWidth - 32);
+// The box's content width: uPlot sizes its canvas in pixels, so the chart
+// follows its box only when told.
+function chartWidth(box) {
+  const style = getComputedStyle(box);
+  const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+  return Math.max(240, Math.floor(box.clientWidth - padding));
+}
+
+function chartOptions(chart, width) {
+  return {
+    width,
+    height: CHART_HEIGHT,
+    legend: {show: false},
+    cursor: {drag: {x: false, y: false}},
+    scales: {
+      x: {time: true, range: () => xRange()},
+      y: chart.range ? {range: chart.range} : {},
+    },
+    axes: [
+      {stroke: '#8a96b3', grid: {stroke: '#26304a'}, ticks: {stroke: '#26304a'},
+       space: 70, values: (u, splits) => splits.map((s) => clock(s * 1000))},
+      {stroke: '#8a96b3', grid: {stroke: '#26304a'}, ticks: {stroke: '#26304a'},
+       size: 50},
+    ],
+    series: [{}, {label: chart.title, stroke: chart.color, width: 1.5,
+                  spanGaps: false, points: {show: false}}],
+    hooks: {draw: [(u) => drawMarkers(u, chart)]},
+  };
 }
 
 function makeCharts() {
+  // Every box is in the grid before any is measured: a box alone in its
+  // row spans the whole row until the others arrive.
   const host = $('charts');
-  for (const chart of CHARTS) {
+  const boxes = CHARTS.map((chart) => {
     const box = element('div', undefined, {class: 'chart', id: `chart-${chart.key}`});
     box.append(element('h2', chart.title + (chart.unit ? ` (${chart.unit})` : '')));
     host.append(box);
-    const options = {
-      width: chartWidth(box),
-      height: 170,
-      legend: {show: false},
-      cursor: {drag: {x: false, y: false}},
-      scales: {
-        x: {time: true, range: () => xRange()},
-        y: chart.range ? {range: chart.range} : {},
-      },
-      axes: [
-        {stroke: '#8a96b3', grid: {stroke: '#26304a'}, ticks: {stroke: '#26304a'},
-         space: 70, values: (u, splits) => splits.map((s) => clock(s * 1000))},
-        {stroke: '#8a96b3', grid: {stroke: '#26304a'}, ticks: {stroke: '#26304a'},
-         size: 50},
-      ],
-      series: [{}, {label: chart.title, stroke: chart.color, width: 1.5,
-                    spanGaps: false, points: {show: false}}],
-      hooks: {draw: [(u) => drawMarkers(u, chart)]},
-    };
-    view.charts.push({chart, box, plot: new uPlot(options, [[], []], box)});
-  }
-  window.addEventListener('resize', () => {
+    return box;
+  });
+  CHARTS.forEach((chart, i) => {
+    const box = boxes[i];
+    const plot = new uPlot(chartOptions(chart, chartWidth(box)), [[], []], box);
+    view.charts.push({chart, box, plot});
+  });
+  // A box changes width with the window, and also when a scrollbar appears
+  // or the grid reflows, which fire no resize event.
+  const resized = new ResizeObserver(() => {
     for (const {box, plot} of view.charts) {
-      plot.setSize({width: chartWidth(box), height: 170});
+      const width = chartWidth(box);
+      if (width !== plot.width) plot.setSize({width, height: CHART_HEIGHT});
     }
   });
+  for (const box of boxes) resized.observe(box);
 }
 
 function xRange() {

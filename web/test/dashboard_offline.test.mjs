@@ -1,7 +1,8 @@
 // The dashboard with every request to anything but 127.0.0.1 blocked: it
 // must render fully (styles, uPlot charts, live readings) and must not even
-// try to reach another host. Checked at laptop and at phone width, where the
-// page must not scroll sideways.
+// try to reach another host. Checked at laptop and desktop widths, where
+// each chart must fit its box as first drawn (no resize), and at phone
+// width, where the page must not scroll sideways.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -41,6 +42,37 @@ async function checkRendered(page) {
   await page.locator('#model dt', {hasText: 'support vectors'}).waitFor();
 }
 
+// Each chart's plot and canvas within its box, and no two plots over each
+// other, as the page first lays them out: nothing here resizes the page (a
+// fullPage screenshot would).
+async function checkChartsFit(page, what) {
+  const charts = await page.evaluate(() =>
+      [...document.querySelectorAll('#charts .chart')].map((box) => {
+        const rect = (node) => {
+          const {left, right, top, bottom, width} = node.getBoundingClientRect();
+          return {left, right, top, bottom, width};
+        };
+        return {id: box.id, box: rect(box), plot: rect(box.querySelector('.uplot')),
+                canvas: rect(box.querySelector('canvas'))};
+      }));
+  assert(charts.length === 4, `${what}: four chart boxes (${charts.length})`);
+  for (const {id, box, plot, canvas} of charts) {
+    for (const [name, r] of [['plot', plot], ['canvas', canvas]]) {
+      assert(r.width <= box.width && r.left >= box.left && r.right <= box.right,
+             `${what}: ${id} ${name} (${r.left}..${r.right}, ${r.width} px) ` +
+             `outside its box (${box.left}..${box.right}, ${box.width} px)`);
+    }
+  }
+  const overlap = (a, b) => a.left < b.right && b.left < a.right &&
+                            a.top < b.bottom && b.top < a.bottom;
+  for (let i = 0; i < charts.length; ++i) {
+    for (let j = i + 1; j < charts.length; ++j) {
+      assert(!overlap(charts[i].plot, charts[j].plot),
+             `${what}: ${charts[i].id} and ${charts[j].id} overlap`);
+    }
+  }
+}
+
 await run('dashboard renders with the network beyond 127.0.0.1 blocked', async (defer) => {
   const browser = await launchChromium();
   defer(() => browser.close());
@@ -54,12 +86,21 @@ await run('dashboard renders with the network beyond 127.0.0.1 blocked', async (
   const record = {blocked: [], requests: [], errors: []};
   try {
     const laptop = await openGuarded(
-        browser, up.url, {width: 1366, height: 900}, record);
+        browser, up.url, {width: 1366, height: 768}, record);
     const policy = laptop.response.headers()['content-security-policy'] || '';
     assert(policy.includes("default-src 'self'"), `CSP on the page: ${policy}`);
     await checkRendered(laptop.page);
+    await checkChartsFit(laptop.page, '1366x768');
+    await laptop.page.screenshot(
+        {path: path.join(args.artifacts, 'dashboard-offline-laptop-viewport.png')});
     await laptop.page.screenshot(
         {path: path.join(args.artifacts, 'dashboard-offline-laptop.png'), fullPage: true});
+    for (const viewport of [{width: 1920, height: 1080}, {width: 1200, height: 800}]) {
+      const other = await openGuarded(browser, up.url, viewport, record);
+      await checkRendered(other.page);
+      await checkChartsFit(other.page, `${viewport.width}x${viewport.height}`);
+      await other.context.close();
+    }
 
     const phone = await openGuarded(
         browser, up.url, {width: 390, height: 844}, record);
