@@ -8,6 +8,8 @@ const WINDOW_MS = 5 * 60 * 1000;  // The charts show the last five minutes.
 const LOG_LIMIT = 200;            // Event log lines kept on the page.
 const LIST_LIMIT = 50;            // Incidents and heals shown.
 const CHART_HEIGHT = 170;         // Pixels.
+// A command or check without an answer by then is given up on.
+const REQUEST_TIMEOUT_MS = 10000;
 const TOKEN_KEY = 'heimdall.token';
 // The model's own boundary: probability 0.5 is a decision value of 0, so a
 // reading above it lies outside what the model learned as healthy.
@@ -31,6 +33,8 @@ const view = {
   charts: [],
   lastSampleTime: 0,
   openHeal: null,          // Id of a heal seen starting live, until it ends.
+  link: 'connecting',      // The event stream: connecting, live, down.
+  linkReason: '',          // Why it is down, when known.
   renderQueued: false,
 };
 
@@ -202,7 +206,13 @@ function renderCharts() {
 
 function status() {
   const state = view.state;
+  // Without the stream what the page shows is stale, however green it was.
+  if (view.link !== 'live') {
+    if (view.link === 'connecting' && !state && !view.linkReason) return ['unknown', 'connecting'];
+    return ['disconnected', view.linkReason || 'controller unreachable'];
+  }
   if (!state) return ['unknown', 'connecting'];
+  if (state.phase === 'stopped') return ['disconnected', 'controller stopped'];
   if (state.breaker_open) return ['breaker', 'breaker open'];
   if (view.openHeal !== null || state.phase === 'healing') {
     return ['healing', 'healing'];
@@ -221,7 +231,8 @@ function status() {
 function renderStatus() {
   const [level, text] = status();
   $('status').dataset.level = level;
-  const paused = view.state?.paused ? ' · auto-heal paused' : '';
+  const paused = view.state?.paused && level !== 'disconnected' ?
+      ' · auto-heal paused' : '';
   $('status-text').textContent = text + paused;
 }
 
@@ -481,24 +492,56 @@ async function loadModel() {
   }
 }
 
-function setLink(state, text) {
+// `reason` says why the stream is down, for the status light; '' when
+// unknown or when it is up.
+function setLink(state, text, reason = '') {
+  view.link = state;
+  view.linkReason = reason;
   $('link').dataset.state = state;
   $('link').textContent = text;
+  document.body.dataset.link = state;
+  renderStatus();
+}
+
+// EventSource hides why it gave up, so ask once more with fetch for the
+// status and the server's message (a 503 when too many pages subscribe). A
+// stream that is granted this time is closed at once.
+async function refusalReason() {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+  try {
+    const response = await fetch('/api/events', {cache: 'no-store', signal: abort.signal});
+    if (response.ok) return 'event stream closed';
+    return `event stream refused: ${response.status} ${await errorDetail(response)}`;
+  } catch (_) {
+    return 'controller unreachable';
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
 }
 
 function connect() {
-  setLink('connecting', 'connecting…');
+  setLink('connecting', 'connecting…', view.linkReason);
   const source = new EventSource('/api/events');
   source.addEventListener('open', () => {
     setLink('live', 'live');
     log('state', 'connected to the controller');
     loadHistory();
   });
-  source.addEventListener('error', () => {
-    setLink('down', 'disconnected: reconnecting…');
-    // The browser retries by itself unless it gave up (an HTTP error such
-    // as a 503 while the controller restarts); then start afresh.
-    if (source.readyState === EventSource.CLOSED) setTimeout(connect, 2000);
+  source.addEventListener('error', async () => {
+    // The browser retries by itself after losing a stream; it gives up on
+    // an HTTP error (a 503 while the controller restarts or when it has too
+    // many subscribers). Then say why and start afresh.
+    if (source.readyState !== EventSource.CLOSED) {
+      setLink('down', 'disconnected: reconnecting…', 'controller unreachable');
+      return;
+    }
+    const before = view.linkReason;
+    const reason = await refusalReason();
+    setLink('down', 'disconnected: retrying…', reason);
+    if (reason !== before) log('error', reason);
+    setTimeout(connect, 2000);
   });
   const handlers = {
     state: onState,
@@ -514,31 +557,52 @@ function connect() {
 
 // ---- controls
 
+// The controller's own message for a refusal ({"error": ...}), else the body.
+async function errorDetail(response) {
+  const text = await response.text();
+  try {
+    return JSON.parse(text).error ?? text;
+  } catch (_) {
+    return text;  // Not JSON.
+  }
+}
+
+function showResult(ok, text) {
+  const result = $('control-result');
+  result.className = ok ? 'note' : 'note error';
+  result.textContent = text;
+}
+
 async function command(method, path, body, label) {
   const headers = {};
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const result = $('control-result');
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+  showResult(true, `${label}: sent…`);
   try {
     const response = await fetch(path, {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
-    const text = await response.text();
-    let detail = text;
-    try { detail = JSON.parse(text).error ?? text; } catch (_) { /* not JSON */ }
+      method, headers, signal: abort.signal,
+      body: body === undefined ? undefined : JSON.stringify(body)});
+    const detail = await errorDetail(response);
     if (response.ok) {
-      result.className = 'note';
-      result.textContent = `${label}: done (${response.status})`;
+      showResult(true, `${label}: done (${response.status})`);
       log('command', `${label}: ${response.status}`);
     } else {
       const hint = response.status === 401 ? ' — enter the API token below' : '';
-      result.className = 'note error';
-      result.textContent = `${label} refused: ${response.status} ${detail}${hint}`;
+      showResult(false, `${label} refused: ${response.status} ${detail}${hint}`);
       log('error', `${label} refused: ${response.status} ${detail}`);
     }
   } catch (error) {
-    result.className = 'note error';
-    result.textContent = `${label} failed: ${error.message}`;
+    // An abandoned request may still have reached the controller.
+    const why = abort.signal.aborted ?
+        `no answer in ${REQUEST_TIMEOUT_MS / 1000} s (the controller may ` +
+        'still carry it out)' : error.message;
+    showResult(false, `${label} failed: ${why}`);
+    log('error', `${label} failed: ${why}`);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -565,8 +629,7 @@ function makeControls() {
     else sessionStorage.removeItem(TOKEN_KEY);
     $('token').value = '';
     $('token').placeholder = token ? 'token set for this tab' : 'only if the controller has one';
-    $('control-result').className = 'note';
-    $('control-result').textContent = token ? 'token set for this tab' : 'token cleared';
+    showResult(true, token ? 'token set for this tab' : 'token cleared');
   });
   if (sessionStorage.getItem(TOKEN_KEY)) $('token').placeholder = 'token set for this tab';
 }

@@ -2,9 +2,11 @@
 // page in headless chromium. Waits for live readings, injects a fault from
 // the page (refused without the token, accepted with it), and checks that
 // the page shows the breach, the heal, the new generation and the incident;
-// uses the other controls; then restarts the controller and checks that the
-// page reconnects and still shows the incident. Screenshots go to the
-// artifacts directory.
+// uses the other controls; then stops the controller (the status light must
+// leave the green for "disconnected" and stay off every health level while
+// the link is down), restarts it and checks that the page reconnects,
+// recovers and still shows the incident. Screenshots go to the artifacts
+// directory.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -110,10 +112,34 @@ await run('dashboard shows a fault, its heal and the incident live', async (defe
         (n) => document.querySelectorAll('#heals li').length > n, healsBefore);
 
     // A controller restart: the page notices, reconnects, reloads history.
+    // Every status the page shows meanwhile is recorded: none may be a
+    // health level while the link is not live.
+    await page.evaluate(() => {
+      window.statusSeen = [];
+      const status = document.getElementById('status');
+      const link = document.getElementById('link');
+      new MutationObserver(() => window.statusSeen.push(
+          [link.dataset.state, status.dataset.level,
+           document.getElementById('status-text').textContent]))
+          .observe(document.querySelector('header'),
+                   {attributes: true, subtree: true, childList: true,
+                    characterData: true});
+    });
     await up.stop();
     await page.locator('#link[data-state="down"]').waitFor();
+    await page.locator('#status[data-level="disconnected"]').waitFor();
+    const downText = await page.locator('#status-text').textContent();
+    assert(/unreachable|stopped|refused|closed/.test(downText),
+           `status while the controller is down: ${downText}`);
+    await page.screenshot({path: path.join(args.artifacts, 'dashboard-down.png')});
     up = await startUp(args.heimdall, config, logPath, env);
     await page.locator('#link[data-state="live"]').waitFor();
+    await page.locator('#status[data-level="nominal"]').waitFor();
+    const seen = await page.evaluate(() => window.statusSeen);
+    const wrong = seen.filter(([link, level]) => link !== 'live' &&
+        ['nominal', 'warning', 'critical', 'healing', 'breaker'].includes(level));
+    assert(seen.length > 0 && wrong.length === 0,
+           `health shown without a live link: ${JSON.stringify(wrong)}`);
     await page.waitForFunction(
         () => document.querySelectorAll('#log li').length > 0 &&
               [...document.querySelectorAll('#log li')]
