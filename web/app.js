@@ -10,6 +10,7 @@ const LIST_LIMIT = 50;            // Incidents and heals shown.
 const CHART_HEIGHT = 170;         // Pixels.
 // A command or check without an answer by then is given up on.
 const REQUEST_TIMEOUT_MS = 10000;
+const HEAL_HISTORY = 1000;        // Heals loaded for the MTTR figures.
 const TOKEN_KEY = 'heimdall.token';
 // The model's own boundary: probability 0.5 is a decision value of 0, so a
 // reading above it lies outside what the model learned as healthy.
@@ -286,6 +287,7 @@ function onState(state) {
   }
   renderStatus();
   renderGeneration();
+  renderHealCount();
 }
 
 // ---- records
@@ -370,7 +372,10 @@ function renderHeals() {
       .filter((h) => h.outcome === 'ok' && typeof h.duration_ms === 'number')
       .sort((a, b) => a.id - b.id);
   const sorted = done.map((h) => h.duration_ms).sort((a, b) => a - b);
-  $('mttr-count').textContent = String(done.length);
+  // The controller's count has no window; the times are over the heals the
+  // page holds (HEAL_HISTORY from the store, then those seen live).
+  $('mttr-window').textContent = String(done.length);
+  renderHealCount();
   $('mttr-mean').textContent = sorted.length ?
       duration(sorted.reduce((a, b) => a + b, 0) / sorted.length) : '–';
   $('mttr-median').textContent = sorted.length ?
@@ -380,20 +385,52 @@ function renderHeals() {
       done.length ? duration(done[done.length - 1].duration_ms) : '–';
 }
 
-// From the first reading of the run that led to the incident to the
-// incident itself; "–" when the reason has no such run (forced heals).
+function renderHealCount() {
+  const state = view.state;
+  if (!state) return;
+  const failed = state.failed_heals ? ` (${state.failed_heals} failed)` : '';
+  $('mttr-count').textContent = `${state.heals}${failed}`;
+}
+
+// What ends a run of trouble, per reason, as the policy counts it: a reading
+// that `breaks` the run, and one that `starts` it. A threshold run skips
+// unscored polls; a stale run is the same values (a poll with none read
+// changes nothing).
+function runRule(reason, last) {
+  const values = (r) => JSON.stringify(r.values ?? {});
+  const scored = (r) => typeof r.probability === 'number';
+  const unscored = {breaks: scored, starts: (r) => !scored(r)};
+  return {
+    threshold: {breaks: (r) => scored(r) && r.probability <= threshold(),
+                starts: (r) => scored(r) && r.probability > threshold()},
+    unresponsive: unscored,
+    invalid_reading: unscored,
+    stale_reading: {breaks: (r) => values(r) !== '{}' && values(r) !== values(last),
+                    starts: (r) => values(r) === values(last)},
+  }[reason];
+}
+
+// From the first reading of the run that set off the incident to the
+// incident itself, as [text, note]. The incident keeps only its last few
+// readings ([controller] incident_readings): a run that fills them may have
+// begun earlier, so the time is then a lower bound. Forced and alert heals
+// have no run of readings to measure.
 function timeToDetect(incident) {
   const readings = Array.isArray(incident.readings) ? incident.readings : [];
-  const breaching = {
-    threshold: (r) => r.probability > threshold(),
-    unresponsive: (r) => r.probability === null,
-  }[incident.reason];
-  if (!breaching) return '–';
-  let first = null;
-  for (let i = readings.length - 1; i >= 0 && breaching(readings[i]); --i) {
-    first = readings[i];
+  const last = readings[readings.length - 1];
+  const rule = last && runRule(incident.reason, last);
+  if (!rule) {
+    return ['–', {forced: 'forced by an operator: nothing to detect',
+                  alert: 'detected by Alertmanager, which does not say since when'}
+                 [incident.reason] ?? 'no readings kept'];
   }
-  return first ? duration(incident.time - first.time) : '–';
+  let from = readings.length;
+  while (from > 0 && !rule.breaks(readings[from - 1])) --from;
+  const first = readings.slice(from).find(rule.starts);
+  if (!first) return ['–', 'no reading of the run kept'];
+  const took = duration(incident.time - first.time);
+  if (from > 0) return [took, 'first reading of the run to the decision'];
+  return [`≥ ${took}`, 'the run began before the oldest reading kept'];
 }
 
 function timeToHeal(incident) {
@@ -410,10 +447,11 @@ function renderIncidents() {
     const row = element('tr', undefined, {'data-incident': incident.id});
     for (const text of [incident.id, clock(incident.time), incident.generation_id,
                         incident.reason, incident.action,
-                        fixed(incident.probability, 3), readingsText(last?.values),
-                        timeToDetect(incident), timeToHeal(incident)]) {
+                        fixed(incident.probability, 3), readingsText(last?.values)]) {
       row.append(element('td', String(text)));
     }
+    const [detect, how] = timeToDetect(incident);
+    row.append(element('td', detect, {title: how}), element('td', timeToHeal(incident)));
     return row;
   }));
 }
@@ -459,7 +497,7 @@ async function loadHistory() {
     const [samples, incidents, heals] = await Promise.all([
       getJson(`/api/samples?limit=${limit}`),
       getJson(`/api/incidents?limit=${LIST_LIMIT}`),
-      getJson('/api/heals?limit=1000'),
+      getJson(`/api/heals?limit=${HEAL_HISTORY}`),
       loadGenerations(),
     ]);
     for (const heal of heals) view.heals.set(heal.id, heal);
