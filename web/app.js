@@ -7,6 +7,10 @@
 const WINDOW_MS = 5 * 60 * 1000;  // The charts show the last five minutes.
 const LOG_LIMIT = 200;            // Event log lines kept on the page.
 const LIST_LIMIT = 50;            // Incidents and heals shown.
+const CHART_HEIGHT = 170;         // Pixels.
+// A command or check without an answer by then is given up on.
+const REQUEST_TIMEOUT_MS = 10000;
+const HEAL_HISTORY = 1000;        // Heals loaded for the MTTR figures.
 const TOKEN_KEY = 'heimdall.token';
 // The model's own boundary: probability 0.5 is a decision value of 0, so a
 // reading above it lies outside what the model learned as healthy.
@@ -30,6 +34,8 @@ const view = {
   charts: [],
   lastSampleTime: 0,
   openHeal: null,          // Id of a heal seen starting live, until it ends.
+  link: 'connecting',      // The event stream: connecting, live, down.
+  linkReason: '',          // Why it is down, when known.
   renderQueued: false,
 };
 
@@ -111,42 +117,60 @@ function drawMarkers(u, chart) {
   ctx.restore();
 }
 
-function chartWidth(container) {
-  return Math.max(240, container.clientWidth - 32);
+// The box's content width: uPlot sizes its canvas in pixels, so the chart
+// follows its box only when told.
+function chartWidth(box) {
+  const style = getComputedStyle(box);
+  const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+  return Math.max(240, Math.floor(box.clientWidth - padding));
+}
+
+function chartOptions(chart, width) {
+  return {
+    width,
+    height: CHART_HEIGHT,
+    legend: {show: false},
+    cursor: {drag: {x: false, y: false}},
+    scales: {
+      x: {time: true, range: () => xRange()},
+      y: chart.range ? {range: chart.range} : {},
+    },
+    axes: [
+      {stroke: '#8a96b3', grid: {stroke: '#26304a'}, ticks: {stroke: '#26304a'},
+       space: 70, values: (u, splits) => splits.map((s) => clock(s * 1000))},
+      {stroke: '#8a96b3', grid: {stroke: '#26304a'}, ticks: {stroke: '#26304a'},
+       size: 50},
+    ],
+    series: [{}, {label: chart.title, stroke: chart.color, width: 1.5,
+                  spanGaps: false, points: {show: false}}],
+    hooks: {draw: [(u) => drawMarkers(u, chart)]},
+  };
 }
 
 function makeCharts() {
+  // Every box is in the grid before any is measured: a box alone in its
+  // row spans the whole row until the others arrive.
   const host = $('charts');
-  for (const chart of CHARTS) {
+  const boxes = CHARTS.map((chart) => {
     const box = element('div', undefined, {class: 'chart', id: `chart-${chart.key}`});
     box.append(element('h2', chart.title + (chart.unit ? ` (${chart.unit})` : '')));
     host.append(box);
-    const options = {
-      width: chartWidth(box),
-      height: 170,
-      legend: {show: false},
-      cursor: {drag: {x: false, y: false}},
-      scales: {
-        x: {time: true, range: () => xRange()},
-        y: chart.range ? {range: chart.range} : {},
-      },
-      axes: [
-        {stroke: '#8a96b3', grid: {stroke: '#26304a'}, ticks: {stroke: '#26304a'},
-         space: 70, values: (u, splits) => splits.map((s) => clock(s * 1000))},
-        {stroke: '#8a96b3', grid: {stroke: '#26304a'}, ticks: {stroke: '#26304a'},
-         size: 50},
-      ],
-      series: [{}, {label: chart.title, stroke: chart.color, width: 1.5,
-                    spanGaps: false, points: {show: false}}],
-      hooks: {draw: [(u) => drawMarkers(u, chart)]},
-    };
-    view.charts.push({chart, box, plot: new uPlot(options, [[], []], box)});
-  }
-  window.addEventListener('resize', () => {
+    return box;
+  });
+  CHARTS.forEach((chart, i) => {
+    const box = boxes[i];
+    const plot = new uPlot(chartOptions(chart, chartWidth(box)), [[], []], box);
+    view.charts.push({chart, box, plot});
+  });
+  // A box changes width with the window, and also when a scrollbar appears
+  // or the grid reflows, which fire no resize event.
+  const resized = new ResizeObserver(() => {
     for (const {box, plot} of view.charts) {
-      plot.setSize({width: chartWidth(box), height: 170});
+      const width = chartWidth(box);
+      if (width !== plot.width) plot.setSize({width, height: CHART_HEIGHT});
     }
   });
+  for (const box of boxes) resized.observe(box);
 }
 
 function xRange() {
@@ -183,7 +207,13 @@ function renderCharts() {
 
 function status() {
   const state = view.state;
+  // Without the stream what the page shows is stale, however green it was.
+  if (view.link !== 'live') {
+    if (view.link === 'connecting' && !state && !view.linkReason) return ['unknown', 'connecting'];
+    return ['disconnected', view.linkReason || 'controller unreachable'];
+  }
   if (!state) return ['unknown', 'connecting'];
+  if (state.phase === 'stopped') return ['disconnected', 'controller stopped'];
   if (state.breaker_open) return ['breaker', 'breaker open'];
   if (view.openHeal !== null || state.phase === 'healing') {
     return ['healing', 'healing'];
@@ -202,7 +232,8 @@ function status() {
 function renderStatus() {
   const [level, text] = status();
   $('status').dataset.level = level;
-  const paused = view.state?.paused ? ' · auto-heal paused' : '';
+  const paused = view.state?.paused && level !== 'disconnected' ?
+      ' · auto-heal paused' : '';
   $('status-text').textContent = text + paused;
 }
 
@@ -256,6 +287,7 @@ function onState(state) {
   }
   renderStatus();
   renderGeneration();
+  renderHealCount();
 }
 
 // ---- records
@@ -340,7 +372,10 @@ function renderHeals() {
       .filter((h) => h.outcome === 'ok' && typeof h.duration_ms === 'number')
       .sort((a, b) => a.id - b.id);
   const sorted = done.map((h) => h.duration_ms).sort((a, b) => a - b);
-  $('mttr-count').textContent = String(done.length);
+  // The controller's count has no window; the times are over the heals the
+  // page holds (HEAL_HISTORY from the store, then those seen live).
+  $('mttr-window').textContent = String(done.length);
+  renderHealCount();
   $('mttr-mean').textContent = sorted.length ?
       duration(sorted.reduce((a, b) => a + b, 0) / sorted.length) : '–';
   $('mttr-median').textContent = sorted.length ?
@@ -350,20 +385,52 @@ function renderHeals() {
       done.length ? duration(done[done.length - 1].duration_ms) : '–';
 }
 
-// From the first reading of the run that led to the incident to the
-// incident itself; "–" when the reason has no such run (forced heals).
+function renderHealCount() {
+  const state = view.state;
+  if (!state) return;
+  const failed = state.failed_heals ? ` (${state.failed_heals} failed)` : '';
+  $('mttr-count').textContent = `${state.heals}${failed}`;
+}
+
+// What ends a run of trouble, per reason, as the policy counts it: a reading
+// that `breaks` the run, and one that `starts` it. A threshold run skips
+// unscored polls; a stale run is the same values (a poll with none read
+// changes nothing).
+function runRule(reason, last) {
+  const values = (r) => JSON.stringify(r.values ?? {});
+  const scored = (r) => typeof r.probability === 'number';
+  const unscored = {breaks: scored, starts: (r) => !scored(r)};
+  return {
+    threshold: {breaks: (r) => scored(r) && r.probability <= threshold(),
+                starts: (r) => scored(r) && r.probability > threshold()},
+    unresponsive: unscored,
+    invalid_reading: unscored,
+    stale_reading: {breaks: (r) => values(r) !== '{}' && values(r) !== values(last),
+                    starts: (r) => values(r) === values(last)},
+  }[reason];
+}
+
+// From the first reading of the run that set off the incident to the
+// incident itself, as [text, note]. The incident keeps only its last few
+// readings ([controller] incident_readings): a run that fills them may have
+// begun earlier, so the time is then a lower bound. Forced and alert heals
+// have no run of readings to measure.
 function timeToDetect(incident) {
   const readings = Array.isArray(incident.readings) ? incident.readings : [];
-  const breaching = {
-    threshold: (r) => r.probability > threshold(),
-    unresponsive: (r) => r.probability === null,
-  }[incident.reason];
-  if (!breaching) return '–';
-  let first = null;
-  for (let i = readings.length - 1; i >= 0 && breaching(readings[i]); --i) {
-    first = readings[i];
+  const last = readings[readings.length - 1];
+  const rule = last && runRule(incident.reason, last);
+  if (!rule) {
+    return ['–', {forced: 'forced by an operator: nothing to detect',
+                  alert: 'detected by Alertmanager, which does not say since when'}
+                 [incident.reason] ?? 'no readings kept'];
   }
-  return first ? duration(incident.time - first.time) : '–';
+  let from = readings.length;
+  while (from > 0 && !rule.breaks(readings[from - 1])) --from;
+  const first = readings.slice(from).find(rule.starts);
+  if (!first) return ['–', 'no reading of the run kept'];
+  const took = duration(incident.time - first.time);
+  if (from > 0) return [took, 'first reading of the run to the decision'];
+  return [`≥ ${took}`, 'the run began before the oldest reading kept'];
 }
 
 function timeToHeal(incident) {
@@ -380,10 +447,11 @@ function renderIncidents() {
     const row = element('tr', undefined, {'data-incident': incident.id});
     for (const text of [incident.id, clock(incident.time), incident.generation_id,
                         incident.reason, incident.action,
-                        fixed(incident.probability, 3), readingsText(last?.values),
-                        timeToDetect(incident), timeToHeal(incident)]) {
+                        fixed(incident.probability, 3), readingsText(last?.values)]) {
       row.append(element('td', String(text)));
     }
+    const [detect, how] = timeToDetect(incident);
+    row.append(element('td', detect, {title: how}), element('td', timeToHeal(incident)));
     return row;
   }));
 }
@@ -429,7 +497,7 @@ async function loadHistory() {
     const [samples, incidents, heals] = await Promise.all([
       getJson(`/api/samples?limit=${limit}`),
       getJson(`/api/incidents?limit=${LIST_LIMIT}`),
-      getJson('/api/heals?limit=1000'),
+      getJson(`/api/heals?limit=${HEAL_HISTORY}`),
       loadGenerations(),
     ]);
     for (const heal of heals) view.heals.set(heal.id, heal);
@@ -462,24 +530,56 @@ async function loadModel() {
   }
 }
 
-function setLink(state, text) {
+// `reason` says why the stream is down, for the status light; '' when
+// unknown or when it is up.
+function setLink(state, text, reason = '') {
+  view.link = state;
+  view.linkReason = reason;
   $('link').dataset.state = state;
   $('link').textContent = text;
+  document.body.dataset.link = state;
+  renderStatus();
+}
+
+// EventSource hides why it gave up, so ask once more with fetch for the
+// status and the server's message (a 503 when too many pages subscribe). A
+// stream that is granted this time is closed at once.
+async function refusalReason() {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+  try {
+    const response = await fetch('/api/events', {cache: 'no-store', signal: abort.signal});
+    if (response.ok) return 'event stream closed';
+    return `event stream refused: ${response.status} ${await errorDetail(response)}`;
+  } catch (_) {
+    return 'controller unreachable';
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
 }
 
 function connect() {
-  setLink('connecting', 'connecting…');
+  setLink('connecting', 'connecting…', view.linkReason);
   const source = new EventSource('/api/events');
   source.addEventListener('open', () => {
     setLink('live', 'live');
     log('state', 'connected to the controller');
     loadHistory();
   });
-  source.addEventListener('error', () => {
-    setLink('down', 'disconnected: reconnecting…');
-    // The browser retries by itself unless it gave up (an HTTP error such
-    // as a 503 while the controller restarts); then start afresh.
-    if (source.readyState === EventSource.CLOSED) setTimeout(connect, 2000);
+  source.addEventListener('error', async () => {
+    // The browser retries by itself after losing a stream; it gives up on
+    // an HTTP error (a 503 while the controller restarts or when it has too
+    // many subscribers). Then say why and start afresh.
+    if (source.readyState !== EventSource.CLOSED) {
+      setLink('down', 'disconnected: reconnecting…', 'controller unreachable');
+      return;
+    }
+    const before = view.linkReason;
+    const reason = await refusalReason();
+    setLink('down', 'disconnected: retrying…', reason);
+    if (reason !== before) log('error', reason);
+    setTimeout(connect, 2000);
   });
   const handlers = {
     state: onState,
@@ -495,31 +595,52 @@ function connect() {
 
 // ---- controls
 
+// The controller's own message for a refusal ({"error": ...}), else the body.
+async function errorDetail(response) {
+  const text = await response.text();
+  try {
+    return JSON.parse(text).error ?? text;
+  } catch (_) {
+    return text;  // Not JSON.
+  }
+}
+
+function showResult(ok, text) {
+  const result = $('control-result');
+  result.className = ok ? 'note' : 'note error';
+  result.textContent = text;
+}
+
 async function command(method, path, body, label) {
   const headers = {};
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const result = $('control-result');
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+  showResult(true, `${label}: sent…`);
   try {
     const response = await fetch(path, {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
-    const text = await response.text();
-    let detail = text;
-    try { detail = JSON.parse(text).error ?? text; } catch (_) { /* not JSON */ }
+      method, headers, signal: abort.signal,
+      body: body === undefined ? undefined : JSON.stringify(body)});
+    const detail = await errorDetail(response);
     if (response.ok) {
-      result.className = 'note';
-      result.textContent = `${label}: done (${response.status})`;
+      showResult(true, `${label}: done (${response.status})`);
       log('command', `${label}: ${response.status}`);
     } else {
       const hint = response.status === 401 ? ' — enter the API token below' : '';
-      result.className = 'note error';
-      result.textContent = `${label} refused: ${response.status} ${detail}${hint}`;
+      showResult(false, `${label} refused: ${response.status} ${detail}${hint}`);
       log('error', `${label} refused: ${response.status} ${detail}`);
     }
   } catch (error) {
-    result.className = 'note error';
-    result.textContent = `${label} failed: ${error.message}`;
+    // An abandoned request may still have reached the controller.
+    const why = abort.signal.aborted ?
+        `no answer in ${REQUEST_TIMEOUT_MS / 1000} s (the controller may ` +
+        'still carry it out)' : error.message;
+    showResult(false, `${label} failed: ${why}`);
+    log('error', `${label} failed: ${why}`);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -546,8 +667,7 @@ function makeControls() {
     else sessionStorage.removeItem(TOKEN_KEY);
     $('token').value = '';
     $('token').placeholder = token ? 'token set for this tab' : 'only if the controller has one';
-    $('control-result').className = 'note';
-    $('control-result').textContent = token ? 'token set for this tab' : 'token cleared';
+    showResult(true, token ? 'token set for this tab' : 'token cleared');
   });
   if (sessionStorage.getItem(TOKEN_KEY)) $('token').placeholder = 'token set for this tab';
 }

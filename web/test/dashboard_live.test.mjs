@@ -2,9 +2,12 @@
 // page in headless chromium. Waits for live readings, injects a fault from
 // the page (refused without the token, accepted with it), and checks that
 // the page shows the breach, the heal, the new generation and the incident;
-// uses the other controls; then restarts the controller and checks that the
-// page reconnects and still shows the incident. Screenshots go to the
-// artifacts directory.
+// uses the other controls; a stuck sensor gives a stale_reading incident
+// with a time to detect; then stops the controller (the status light must
+// leave the green for "disconnected" and stay off every health level while
+// the link is down), restarts it and checks that the page reconnects,
+// recovers and still shows the incident. Screenshots go to the artifacts
+// directory.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -85,8 +88,10 @@ await run('dashboard shows a fault, its heal and the incident live', async (defe
           `#incidents tbody tr[data-incident="${id}"] td:nth-child(9)`);
       return cell && /\d+(\.\d)? (ms|s)$/.test(cell.textContent);
     }, incidentId);
-    assert(Number(await page.locator('#mttr-count').textContent()) >= 1,
-           'MTTR counts the heal');
+    await page.waitForFunction(() =>
+        parseInt(document.getElementById('mttr-count').textContent, 10) >= 1);
+    assert(Number(await page.locator('#mttr-window').textContent()) >= 1,
+           'MTTR is over the heal');
     assert(await page.locator('#log li[data-kind="heal"]').count() > 0, 'heal logged');
     assert(await page.locator('#log li[data-kind="incident"]').count() > 0,
            'incident logged');
@@ -104,16 +109,55 @@ await run('dashboard shows a fault, its heal and the incident live', async (defe
     await page.click('#clear-faults');
     await page.locator('#control-result', {hasText: 'clear faults: done (200)'}).waitFor();
     const healsBefore = await page.locator('#heals li').count();
+    const doneBefore = await page.locator('#heals .phase[data-phase="done"]').count();
     await page.click('#force-heal');
     await page.locator('#incidents tbody tr', {hasText: 'forced'}).first().waitFor();
     await page.waitForFunction(
         (n) => document.querySelectorAll('#heals li').length > n, healsBefore);
 
+    // A stuck sensor: readings that stop changing are healed after
+    // stale_after, and the incident says how long that took to detect. The
+    // forced heal must be over first: a fault goes to the live generation.
+    await page.waitForFunction((n) => document.querySelectorAll(
+        '#heals .phase[data-phase="done"]').length > n, doneBefore);
+    await page.click('#inject-sensor_stuck');
+    await page.locator('#control-result', {hasText: 'inject sensor_stuck: done'}).waitFor();
+    const stale = page.locator('#incidents tbody tr', {hasText: 'stale_reading'}).first();
+    await stale.waitFor();
+    const detect = await stale.locator('td:nth-child(8)').textContent();
+    assert(/^(≥ )?\d+(\.\d)? (ms|s)$/.test(detect), `stale time to detect: ${detect}`);
+    await page.click('#clear-faults');
+    await page.locator('#control-result', {hasText: 'clear faults: done (200)'}).waitFor();
+
     // A controller restart: the page notices, reconnects, reloads history.
+    // Every status the page shows meanwhile is recorded: none may be a
+    // health level while the link is not live.
+    await page.evaluate(() => {
+      window.statusSeen = [];
+      const status = document.getElementById('status');
+      const link = document.getElementById('link');
+      new MutationObserver(() => window.statusSeen.push(
+          [link.dataset.state, status.dataset.level,
+           document.getElementById('status-text').textContent]))
+          .observe(document.querySelector('header'),
+                   {attributes: true, subtree: true, childList: true,
+                    characterData: true});
+    });
     await up.stop();
     await page.locator('#link[data-state="down"]').waitFor();
+    await page.locator('#status[data-level="disconnected"]').waitFor();
+    const downText = await page.locator('#status-text').textContent();
+    assert(/unreachable|stopped|refused|closed/.test(downText),
+           `status while the controller is down: ${downText}`);
+    await page.screenshot({path: path.join(args.artifacts, 'dashboard-down.png')});
     up = await startUp(args.heimdall, config, logPath, env);
     await page.locator('#link[data-state="live"]').waitFor();
+    await page.locator('#status[data-level="nominal"]').waitFor();
+    const seen = await page.evaluate(() => window.statusSeen);
+    const wrong = seen.filter(([link, level]) => link !== 'live' &&
+        ['nominal', 'warning', 'critical', 'healing', 'breaker'].includes(level));
+    assert(seen.length > 0 && wrong.length === 0,
+           `health shown without a live link: ${JSON.stringify(wrong)}`);
     await page.waitForFunction(
         () => document.querySelectorAll('#log li').length > 0 &&
               [...document.querySelectorAll('#log li')]
