@@ -50,7 +50,9 @@ bool AlertSender::Flush(Duration timeout) {
 void AlertSender::Loop() {
   // The client lives on this thread only (it is not thread-safe).
   http::Client client;
-  const std::string url = options_.url + "/api/v2/alerts";
+  std::string_view base = options_.url;
+  while (base.ends_with('/')) base.remove_suffix(1);
+  const std::string url = std::string(base) + "/api/v2/alerts";
   auto next_check = std::chrono::steady_clock::now();
   std::unique_lock lock(mutex_);
   while (true) {

@@ -123,6 +123,16 @@ TEST(AlertSender, PostsEachBatchToTheV2Api) {
   EXPECT_EQ(outcomes.Get(), (std::vector<std::string>{"sent", "sent"}));
 }
 
+TEST(AlertSender, ATrailingSlashInTheUrlIsIgnored) {
+  MockAlertmanager alertmanager;
+  Outcomes outcomes;
+  AlertSender sender(Options(alertmanager.url() + "//", 2s, 8, outcomes));
+  sender.Send(OneAlert("HeimdallHeal"));
+  ASSERT_TRUE(sender.Flush(10s));
+  EXPECT_EQ(alertmanager.bodies().size(), 1u);
+  EXPECT_EQ(outcomes.Get(), (std::vector<std::string>{"sent"}));
+}
+
 TEST(AlertSender, ARefusalIsCountedAsFailed) {
   MockAlertmanager alertmanager;
   alertmanager.set_status(400);

@@ -139,6 +139,10 @@ nlohmann::json AlertmanagerAlerts(const HealEvent& event, TimePoint now,
       alerts.push_back(Alert(kHealFailedAlert, event, "critical",
                              "Heimdall could not heal " + on, now,
                              now + resolve_after));
+      // Nothing is healing any more: the start's alert resolves.
+      alerts.push_back(Alert(kHealAlert, event, "warning",
+                             "Heimdall stopped healing " + on,
+                             now - event.duration, now));
       break;
     case HealEvent::Kind::kBreakerOpened:
       break;  // BreakerAlert's.

@@ -52,9 +52,15 @@ TEST(AlertmanagerAlerts, FailedHealAndBreakerAreCritical) {
   HealEvent failed = Event(HealEvent::Kind::kFailed);
   failed.detail = "state pull exited 1";
   nlohmann::json alerts = AlertmanagerAlerts(failed, kNow, 1min);
-  ASSERT_EQ(alerts.size(), 1u);
+  ASSERT_EQ(alerts.size(), 2u);
   EXPECT_EQ(alerts[0]["labels"]["alertname"], "HeimdallHealFailed");
   EXPECT_EQ(alerts[0]["labels"]["severity"], "critical");
+  EXPECT_EQ(alerts[0]["endsAt"], "2023-11-14T22:14:20.000Z");
+  // The heal's own alert (same labels as at its start) resolves now.
+  EXPECT_EQ(alerts[1]["labels"],
+            AlertmanagerAlerts(Event(HealEvent::Kind::kStarted), kNow,
+                               1min)[0]["labels"]);
+  EXPECT_EQ(alerts[1]["endsAt"], "2023-11-14T22:13:20.000Z");
   EXPECT_NE(alerts[0]["annotations"]["description"].get<std::string>().find(
                 "state pull exited 1"),
             std::string::npos);

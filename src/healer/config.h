@@ -65,9 +65,9 @@ struct UpConfig {
   detect::DetectorSpec detector;
   // The control API: "HOST:PORT"; loopback unless told otherwise.
   std::string listen = "127.0.0.1:8080";
-  // Host names browsers may use to reach the API and dashboard besides the
-  // loopback names and the listen address (http/browser_guard.h). With a
-  // wildcard listen address and none listed, any name is accepted.
+  // Host names browsers may use to reach the API and dashboard besides
+  // "localhost", IP addresses and the listen address; "*" for any
+  // (http/browser_guard.h).
   std::vector<std::string> allowed_hosts;
   // Required on state-changing API calls when set. HEIMDALL_TOKEN in the
   // environment overrides the file.

@@ -286,7 +286,6 @@ Status UpRuntime::Parts::StartApi() {
   const std::string& host = listen->first;
   const bool loopback = host == "127.0.0.1" || host == "localhost" ||
                         host == "[::1]" || host == "::1";
-  const bool wildcard = host == "0.0.0.0" || host == "[::]" || host == "::";
   if (!loopback && config.token.empty()) {
     spdlog::warn(
         "the control API listens on {} without a token: anyone who can "
@@ -297,12 +296,8 @@ Status UpRuntime::Parts::StartApi() {
   http::Router router = Routes();
   http::BrowserGuardOptions guard;
   guard.allowed_hosts = config.allowed_hosts;
-  guard.any_host = wildcard && config.allowed_hosts.empty();
-  if (!wildcard) {
-    const bool bare_ipv6 =
-        host.find(':') != std::string::npos && !host.starts_with('[');
-    guard.allowed_hosts.push_back(bare_ipv6 ? "[" + host + "]" : host);
-  }
+  // Addresses always pass; a listen address that is a name is allowed too.
+  guard.allowed_hosts.push_back(host);
   router.Wrap(http::BrowserGuard(std::move(guard)));
   Result<http::HttpMetrics> http_metrics = http::HttpMetrics::Create(registry);
   if (!http_metrics.ok()) return http_metrics.status();

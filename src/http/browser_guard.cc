@@ -1,5 +1,6 @@
 #include "http/browser_guard.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -31,6 +32,16 @@ std::optional<std::string> OriginAuthority(std::string_view origin) {
   return Lower(authority);
 }
 
+// "10.0.0.5" or "[::1]": an address, which no DNS answer can re-point.
+bool IsIpAddress(const std::string& host) {
+  in6_addr address;
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    const std::string inside = host.substr(1, host.size() - 2);
+    return inet_pton(AF_INET6, inside.c_str(), &address) == 1;
+  }
+  return inet_pton(AF_INET, host.c_str(), &address) == 1;
+}
+
 }  // namespace
 
 std::string HostName(std::string_view host_header) {
@@ -48,14 +59,15 @@ std::string HostName(std::string_view host_header) {
 std::optional<std::string> BrowserGuardRefusal(
     const BrowserGuardOptions& options, const Request& request) {
   const std::string_view host_header = request.Header("Host");
-  if (!options.any_host) {
-    const std::string host = HostName(host_header);
-    const bool loopback =
-        host == "localhost" || host == "127.0.0.1" || host == "[::1]";
-    const bool listed = std::any_of(
-        options.allowed_hosts.begin(), options.allowed_hosts.end(),
-        [&](const std::string& allowed) { return Lower(allowed) == host; });
-    if (!loopback && !listed) {
+  const std::string host = HostName(host_header);
+  // No browser leaves Host out; a client that does is no rebound page.
+  if (!host.empty() && host != "localhost" && !IsIpAddress(host)) {
+    const bool listed =
+        std::any_of(options.allowed_hosts.begin(), options.allowed_hosts.end(),
+                    [&](const std::string& allowed) {
+                      return allowed == "*" || Lower(allowed) == host;
+                    });
+    if (!listed) {
       return fmt::format(
           "Host \"{}\" is not a name this server answers to (add it to "
           "api.allowed_hosts if it is yours)",

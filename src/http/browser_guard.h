@@ -3,8 +3,11 @@
 //
 //   DNS rebinding   a page on evil.example re-points its name at 127.0.0.1
 //                   and calls us as "its own" origin. Its requests still say
-//                   "Host: evil.example", so a request whose Host names none
-//                   of the allowed hosts is refused (403).
+//                   "Host: evil.example", so a request whose Host is a name
+//                   (not an IP address) other than "localhost" and the
+//                   allowed hosts is refused (403). An IP address cannot be
+//                   rebound, so any passes: Prometheus scraping 10.0.0.5
+//                   needs no list.
 //   cross-site      a page on another origin can send a POST (a form, or
 //   requests        fetch with mode "no-cors") without reading the answer.
 //                   Browsers mark such requests with Origin or
@@ -30,10 +33,9 @@ namespace heimdall::http {
 
 struct BrowserGuardOptions {
   // Host names (no port) that requests may name in their Host header,
-  // compared without case. "localhost", "127.0.0.1" and "[::1]" are always
-  // allowed. Empty and `any_host`: every Host passes.
+  // compared without case, besides "localhost" and IP addresses; "*" lets
+  // every name through.
   std::vector<std::string> allowed_hosts;
-  bool any_host = false;
 };
 
 // The host name of a Host header value: "Example.com:80" -> "example.com",

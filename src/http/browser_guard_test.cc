@@ -24,10 +24,11 @@ TEST(HostName, DropsThePortAndCase) {
   EXPECT_EQ(HostName(""), "");
 }
 
-TEST(BrowserGuard, LoopbackNamesAndListedHostsPassOthersAreRefused) {
+TEST(BrowserGuard, AddressesLocalhostAndListedNamesPassOtherNamesAreRefused) {
   const BrowserGuardOptions options{.allowed_hosts = {"Heimdall.internal"}};
-  for (const char* host : {"127.0.0.1:8080", "localhost:8080", "[::1]:8080",
-                           "LOCALHOST", "heimdall.internal:8080"}) {
+  for (const char* host :
+       {"127.0.0.1:8080", "localhost:8080", "[::1]:8080", "LOCALHOST",
+        "10.0.0.5:9100", "[2001:db8::1]", "heimdall.internal:8080", ""}) {
     EXPECT_EQ(BrowserGuardRefusal(options, Make("GET", host)), std::nullopt)
         << host;
   }
@@ -37,23 +38,21 @@ TEST(BrowserGuard, LoopbackNamesAndListedHostsPassOthersAreRefused) {
   ASSERT_TRUE(refusal.has_value());
   EXPECT_NE(refusal->find("evil.example:8080"), std::string::npos);
   EXPECT_NE(refusal->find("api.allowed_hosts"), std::string::npos);
-  EXPECT_TRUE(
-      BrowserGuardRefusal(options, Make("POST", "127.0.0.1.evil.example"))
-          .has_value());
-  // A name that only starts like a loopback one is not one.
-  EXPECT_TRUE(
-      BrowserGuardRefusal(options, Make("GET", "localhost.evil.example"))
-          .has_value());
+  // Names that only look like addresses or loopback are names.
+  for (const char* host : {"127.0.0.1.evil.example", "localhost.evil.example",
+                           "10.0.0.5.nip.io", "2130706433"}) {
+    EXPECT_TRUE(BrowserGuardRefusal(options, Make("POST", host)).has_value())
+        << host;
+  }
 }
 
-TEST(BrowserGuard, AnyHostLetsEveryNameThrough) {
-  BrowserGuardOptions options;
-  options.any_host = true;
-  EXPECT_EQ(BrowserGuardRefusal(options, Make("GET", "10.1.2.3:8080")),
+TEST(BrowserGuard, AStarLetsEveryNameThrough) {
+  const BrowserGuardOptions options{.allowed_hosts = {"*"}};
+  EXPECT_EQ(BrowserGuardRefusal(options, Make("GET", "anything.example")),
             std::nullopt);
   // The cross-site check still applies.
   EXPECT_TRUE(
-      BrowserGuardRefusal(options, Make("POST", "10.1.2.3:8080",
+      BrowserGuardRefusal(options, Make("POST", "anything.example",
                                         {{"Origin", "http://evil.example"}}))
           .has_value());
 }
