@@ -495,15 +495,21 @@ Result<nlohmann::json> DockerProvider::Archive(const Deployment& deployment) {
       {"predictor_url", deployment.predictor_url},
       {"network", Get<std::string>(deployment.detail, "/network", "")},
       {"containers", nlohmann::json::array()}};
-  // What the engine cannot tell is recorded as an error, not a failure: the
-  // archive is written either way.
+  // What the engine cannot tell about one container is recorded as an
+  // error and the archive is written either way; but one that holds no
+  // container's state at all because the engine failed is no archive, and
+  // the heal must not destroy what it could not record.
+  int inspected = 0;
+  std::optional<std::string> engine_error;
   for (nlohmann::json c : RecordedContainers(deployment)) {
     const std::string id = Get<std::string>(c, "/id", "");
     Result<std::optional<nlohmann::json>> inspect =
         engine_.InspectContainer(id);
     if (!inspect.ok()) {
       c["error"] = inspect.error().message();
+      if (!engine_error) engine_error = inspect.error().message();
     } else if (inspect->has_value()) {
+      ++inspected;
       c["running"] = Get<bool>(**inspect, "/State/Running", false);
       c["inspect"] = Redacted(std::move(**inspect));
       Result<std::string> logs = engine_.Logs(id, kArchiveLogLines);
@@ -518,6 +524,12 @@ Result<nlohmann::json> DockerProvider::Archive(const Deployment& deployment) {
       GenerationDir(deployment.generation_id) / "archive.json";
   HEIMDALL_RETURN_IF_ERROR(
       WriteArchive(path, deployment.generation_id, archive));
+  if (inspected == 0 && engine_error) {
+    return MakeError(
+        "docker: the archive of generation {} holds no container's state "
+        "(written to {}): {}",
+        deployment.generation_id, path.string(), *engine_error);
+  }
   return archive;
 }
 
