@@ -215,6 +215,10 @@ Status TerraformProvider::Apply() {
   return Status::Ok();
 }
 
+// TODO: a stop of `heimdall up` cannot cut this wait (nor a running apply)
+// short, so shutdown can take up to ready_timeout; the systemd unit's stop
+// timeout is sized for it. A cancellation token through Provider::Build
+// would let the readiness wait end at once (the apply should still finish).
 Status TerraformProvider::WaitUntilHealthy(
     const TerraformEndpoints& endpoints) const {
   const auto deadline =
