@@ -3,6 +3,8 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "http/client.h"
@@ -103,9 +105,15 @@ std::optional<http::Response> ControlApi::Refuse(
     const http::Request& request) const {
   if (options_.token.empty()) return std::nullopt;
   const std::string_view header = request.Header("Authorization");
-  constexpr std::string_view kBearer = "Bearer ";
-  if (header.starts_with(kBearer) &&
-      SameSecret(header.substr(kBearer.size()), options_.token)) {
+  // The scheme's name is case-insensitive (RFC 7235); the token is not.
+  constexpr std::string_view kBearer = "bearer ";
+  const bool bearer =
+      header.size() > kBearer.size() &&
+      std::equal(kBearer.begin(), kBearer.end(), header.begin(),
+                 [](char a, char b) {
+                   return a == std::tolower(static_cast<unsigned char>(b));
+                 });
+  if (bearer && SameSecret(header.substr(kBearer.size()), options_.token)) {
     return std::nullopt;
   }
   http::Response refusal =

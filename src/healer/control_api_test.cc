@@ -152,6 +152,18 @@ TEST_F(ControlApiTest, ATokenProtectsEveryPost) {
   }
   EXPECT_EQ(api.Pause(Post("/api/pause", "", "s3cret")).status, 202);
   EXPECT_EQ(api.State(Get("/api/state")).status, 200);  // Reads stay open.
+  // The scheme's name has no case; the token has, and another scheme fails.
+  const auto with = [&](std::string authorization) {
+    http::Request request = Post("/api/pause");
+    request.headers.emplace_back("Authorization", std::move(authorization));
+    return api.Pause(request).status;
+  };
+  EXPECT_EQ(with("bearer s3cret"), 202);
+  EXPECT_EQ(with("BEARER s3cret"), 202);
+  EXPECT_EQ(with("Bearer S3CRET"), 401);
+  EXPECT_EQ(with("Basic s3cret"), 401);
+  EXPECT_EQ(with("Bearer"), 401);
+  EXPECT_EQ(with("Bearers3cret"), 401);
   Step();
   EXPECT_EQ(Body(api.State(Get("/api/state")))["paused"], true);
 }
