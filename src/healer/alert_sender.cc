@@ -59,15 +59,8 @@ void AlertSender::Loop() {
     if (options_.standing && std::chrono::steady_clock::now() >= next_check) {
       next_check = std::chrono::steady_clock::now() + options_.check_every;
       lock.unlock();
-      nlohmann::json standing = options_.standing();
+      Send(options_.standing());  // Queued, or dropped when full, as any.
       lock.lock();
-      if (standing.is_array() && !standing.empty()) {
-        if (queue_.size() >= options_.queue_size) {
-          Report("dropped");
-        } else {
-          queue_.push_back(std::move(standing));
-        }
-      }
     }
     const auto ready = [this] { return stop_ || !queue_.empty(); };
     if (options_.standing) {
