@@ -182,22 +182,31 @@ http::Response ControlApi::Events(const http::Request&) {
 
 http::Response ControlApi::Faults(const http::Request& request) {
   if (auto refusal = Refuse(request)) return *refusal;
-  return Forward("POST", &Deployment::simulator_url, "/faults", request.body);
+  return Forward("POST", &Deployment::simulator_url, "/faults", request.body,
+                 DuringHeal::kRefuse);
 }
 
 http::Response ControlApi::ClearFaults(const http::Request& request) {
   if (auto refusal = Refuse(request)) return *refusal;
-  return Forward("DELETE", &Deployment::simulator_url, "/faults", "");
+  return Forward("DELETE", &Deployment::simulator_url, "/faults", "",
+                 DuringHeal::kRefuse);
 }
 
 http::Response ControlApi::Forward(std::string method,
                                    std::string Deployment::*base_url,
-                                   std::string_view path, std::string body) {
-  const std::optional<Deployment> deployment =
-      controller_.Snapshot().deployment;
+                                   std::string_view path, std::string body,
+                                   DuringHeal during_heal) {
+  const ControllerSnapshot snapshot = controller_.Snapshot();
+  const std::optional<Deployment>& deployment = snapshot.deployment;
   if (!deployment) {
     return http::Response::JsonError(
         409, fmt::format("no live generation to send {} {} to", method, path));
+  }
+  if (during_heal == DuringHeal::kRefuse && snapshot.phase == Phase::kHealing) {
+    return http::Response::JsonError(
+        409, fmt::format("generation {} is being healed; send {} {} again "
+                         "once its successor is live",
+                         deployment->generation_id, method, path));
   }
   http::ClientRequest forward;
   forward.method = std::move(method);

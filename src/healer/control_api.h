@@ -13,7 +13,9 @@
 //                            whenever one is stored
 //   POST /api/faults         forwarded to the live generation's simulator
 //                            (POST /faults, same body); its answer is
-//                            returned as it came. 409 with no generation.
+//                            returned as it came. 409 with no generation,
+//                            or while it is being healed (the fault would
+//                            go with it, or find its simulator gone).
 //   DELETE /api/faults       clears the fault the same way (DELETE /faults)
 //   POST /api/heal           force a heal now                     -> 202
 //   POST /api/pause          record "would heal", never heal      -> 202
@@ -97,11 +99,14 @@ class ControlApi {
   template <typename List, typename Json>
   http::Response ListResponse(const http::Request& request, List list,
                               Json to_json);
+  enum class DuringHeal { kForward, kRefuse };
   // Sends `method` `path` (with `body`) to the live generation's service
   // at `base_url` of the deployment, and returns its answer as it came:
-  // 409 without a live generation, 502 if it cannot be reached.
+  // 409 without a live generation (or while it is healed, if asked), 502
+  // if it cannot be reached.
   http::Response Forward(std::string method, std::string Deployment::*base_url,
-                         std::string_view path, std::string body);
+                         std::string_view path, std::string body,
+                         DuringHeal during_heal = DuringHeal::kForward);
 
   Controller& controller_;
   store::Store& store_;

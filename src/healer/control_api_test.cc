@@ -203,6 +203,53 @@ TEST_F(ControlApiTest, FaultsWithoutALiveGenerationConflict) {
   EXPECT_EQ(api.Faults(Post("/api/faults", "{}")).status, 409);
 }
 
+TEST_F(ControlApiTest, FaultsDuringAHealConflictAndTheStateShowsTheHeal) {
+  // What the API answers at each phase of a heal, seen from the phase hook
+  // (the loop thread, outside the controller's lock).
+  struct Seen {
+    std::string phase;
+    int faults_status;
+    std::string faults_error;
+    int clear_status;
+    nlohmann::json state;
+  };
+  std::vector<Seen> seen;
+  options_.after_heal_phase = [&](std::string_view phase) {
+    const http::Response faults = api_->Faults(Post("/api/faults", "{}"));
+    seen.push_back({std::string(phase), faults.status,
+                    Body(faults).value("error", ""),
+                    api_->ClearFaults(Post("/api/faults")).status,
+                    Body(api_->State(Get("/api/state")))});
+  };
+  provider_.simulator_url = "http://127.0.0.1:1";  // Nothing answers.
+  ControlApi& api = Api();
+  Step();
+  api.Heal(Post("/api/heal"));
+  Step();
+
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].phase, "archiving");
+  EXPECT_EQ(seen[0].faults_status, 409);
+  EXPECT_EQ(seen[0].faults_error,
+            "generation 1 is being healed; send POST /faults again once its "
+            "successor is live");
+  EXPECT_EQ(seen[0].clear_status, 409);
+  EXPECT_EQ(seen[0].state["phase"], "healing");
+  EXPECT_EQ(seen[0].state["generation"]["generation_id"], 1);
+  EXPECT_EQ(seen[1].phase, "destroying");
+  EXPECT_EQ(seen[1].faults_status, 409);
+  // Destroyed, its successor not yet built: nothing to send faults to.
+  EXPECT_EQ(seen[2].phase, "building");
+  EXPECT_EQ(seen[2].faults_status, 409);
+  EXPECT_EQ(seen[2].faults_error, "no live generation to send POST /faults to");
+  EXPECT_EQ(seen[2].state["phase"], "healing");
+  EXPECT_TRUE(seen[2].state["generation"].is_null());
+  // Once the heal is over, faults go to the new generation's simulator
+  // again (none answers here: a bad gateway, no longer a conflict).
+  EXPECT_EQ(Body(api.State(Get("/api/state")))["phase"], "watching");
+  EXPECT_EQ(api.Faults(Post("/api/faults", "{}")).status, 502);
+}
+
 TEST_F(ControlApiTest, AnUnreachableSimulatorIsABadGateway) {
   provider_.simulator_url = "http://127.0.0.1:1";
   ControlApi& api = Api();

@@ -379,7 +379,7 @@ Status Controller::Heal(const Reading& reading, HealReason reason,
   open_heal_ = action;
   heal_reason_ = std::string(ToString(reason));
   Emit(HealEvent::Kind::kStarted, heal_reason_, reading.probability);
-  if (options_.after_heal_phase) options_.after_heal_phase(action.phase);
+  HealPhaseReached(action.phase);
 
   std::optional<Error> failure;
   HEIMDALL_RETURN_IF_ERROR(Archive(*deployment_, &failure));
@@ -518,8 +518,15 @@ Status Controller::FinishHeal(int64_t generation_id) {
 Status Controller::UpdatePhase(store::HealAction& action, std::string phase) {
   action.phase = std::move(phase);
   HEIMDALL_RETURN_IF_ERROR(store_.UpdateHealAction(action));
-  if (options_.after_heal_phase) options_.after_heal_phase(action.phase);
+  HealPhaseReached(action.phase);
   return Status::Ok();
+}
+
+void Controller::HealPhaseReached(std::string_view phase) {
+  // A heal can outlast many polls (a Terraform apply takes minutes): the
+  // API must not go on showing the generation being replaced as watched.
+  Publish();
+  if (options_.after_heal_phase) options_.after_heal_phase(phase);
 }
 
 Status Controller::SetGenerationStopped(int64_t id,

@@ -187,6 +187,8 @@ class Controller {
   Status BuildFailed(store::Generation& generation, const Error& error);
   Status FinishHeal(int64_t generation_id);
   Status UpdatePhase(store::HealAction& action, std::string phase);
+  // Publishes the snapshot mid-heal, then calls after_heal_phase.
+  void HealPhaseReached(std::string_view phase);
   Status SetGenerationStopped(int64_t id, store::GenerationStatus status,
                               const std::string& reason);
 

@@ -120,12 +120,17 @@ await run('dashboard shows a fault, its heal and the incident live', async (defe
     // forced heal must be over first: a fault goes to the live generation.
     await page.waitForFunction((n) => document.querySelectorAll(
         '#heals .phase[data-phase="done"]').length > n, doneBefore);
+    const doneBeforeStale = await page.locator('#heals .phase[data-phase="done"]').count();
     await page.click('#inject-sensor_stuck');
     await page.locator('#control-result', {hasText: 'inject sensor_stuck: done'}).waitFor();
     const stale = page.locator('#incidents tbody tr', {hasText: 'stale_reading'}).first();
     await stale.waitFor();
     const detect = await stale.locator('td:nth-child(8)').textContent();
     assert(/^(≥ )?\d+(\.\d)? (ms|s)$/.test(detect), `stale time to detect: ${detect}`);
+    // While that heal runs, faults are refused (409): they would go to the
+    // generation being replaced. Its successor takes them.
+    await page.waitForFunction((n) => document.querySelectorAll(
+        '#heals .phase[data-phase="done"]').length > n, doneBeforeStale);
     await page.click('#clear-faults');
     await page.locator('#control-result', {hasText: 'clear faults: done (200)'}).waitFor();
 
