@@ -283,7 +283,12 @@ function onState(state) {
     if (state.problem && before.problem !== state.problem) log('error', state.problem);
     const was = before.generation?.generation_id;
     const now = state.generation?.generation_id;
-    if (now && was !== now && !view.generations.has(now)) loadGenerations();
+    if (now && was !== now) {
+      if (!view.generations.has(now)) loadGenerations();
+      // The model is the live predictor's: a new generation may serve
+      // another, and one asked for mid-heal may have been unavailable.
+      loadModel();
+    }
   }
   renderStatus();
   renderGeneration();

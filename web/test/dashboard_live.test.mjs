@@ -35,7 +35,14 @@ await run('dashboard shows a fault, its heal and the incident live', async (defe
   page.on('pageerror', (error) => pageErrors.push(error.message));
   page.setDefaultTimeout(30000);
   try {
+    // The model summary fails at first (as it would mid-heal); the page must
+    // ask again once a new generation is live.
+    await page.route('**/api/model', (route) => route.fulfill(
+        {status: 409, contentType: 'application/json',
+         body: '{"error": "test: no live generation"}'}));
     await page.goto(up.url + '/');
+    await page.locator('#model dd', {hasText: 'unavailable'}).waitFor();
+    await page.unroute('**/api/model');
 
     // Live readings, pushed: the link is up and a probability is shown.
     await page.locator('#link[data-state="live"]').waitFor();
@@ -72,6 +79,7 @@ await run('dashboard shows a fault, its heal and the incident live', async (defe
       const now = document.getElementById('generation').textContent;
       return /^#\d+$/.test(now) && Number(now.slice(1)) > Number(old);
     }, faulty);
+    await page.locator('#model dt', {hasText: 'support vectors'}).waitFor();
     const row = page.locator('#incidents tbody tr', {
       has: page.locator(`td:nth-child(3)`, {hasText: new RegExp(`^${faulty}$`)}),
     }).filter({hasText: 'threshold'}).first();
