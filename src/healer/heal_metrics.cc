@@ -4,6 +4,8 @@
 #include <exception>
 #include <limits>
 
+#include "healer/policy.h"
+
 namespace heimdall::healer {
 namespace {
 
@@ -56,6 +58,14 @@ void HealMetrics::Register() {
                    "Heals decided, by reason", r);
   failed_ = &Family(BuildCounter(), "heimdall_heals_failed_total",
                     "Heals aborted (archive failed), by reason", r);
+  // Every reason's series exists (as zero) from the start, so that rate()
+  // and increase() count a heal of a reason never seen before.
+  for (HealReason reason : kHealReasons) {
+    const prometheus::Labels labels = {
+        {"target", target_}, {"reason", std::string(ToString(reason))}};
+    heals_->Add(labels);
+    failed_->Add(labels);
+  }
   heal_duration_ =
       &Family(BuildHistogram(), "heimdall_heal_duration_seconds",
               "Time from heal decision to the next generation live (MTTR)", r)

@@ -1,5 +1,6 @@
 #include "healer/heal_metrics.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
 
@@ -94,6 +95,17 @@ TEST_F(HealMetricsTest, RefreshMirrorsTheSnapshot) {
   metrics_->Refresh(snapshot, kNow);
   EXPECT_TRUE(Has("heimdall_readings_total{target=\"default\"} 7"));
   EXPECT_TRUE(Has("heimdall_generation_id{target=\"default\"} 0"));
+}
+
+TEST_F(HealMetricsTest, HealsOfEveryReasonStartAtZero) {
+  for (const char* reason : {"threshold", "unresponsive", "invalid_reading",
+                             "stale_reading", "forced", "alert"}) {
+    const std::string labels =
+        fmt::format("{{reason=\"{}\",target=\"default\"}} 0", reason);
+    EXPECT_TRUE(Has("heimdall_heals_total" + labels)) << reason;
+    EXPECT_TRUE(Has("heimdall_heals_failed_total" + labels)) << reason;
+  }
+  EXPECT_EQ(Text().find("reason=\"none\""), std::string::npos);
 }
 
 TEST_F(HealMetricsTest, AlertOutcomesStartAtZero) {

@@ -130,6 +130,11 @@ enum class HealReason {
   kForced,          // An operator asked for it.
   kAlert,           // An Alertmanager alert matching the configured labels.
 };
+// Every reason a heal can have (all but kNone).
+inline constexpr HealReason kHealReasons[] = {
+    HealReason::kThreshold,      HealReason::kUnresponsive,
+    HealReason::kInvalidReading, HealReason::kStaleReading,
+    HealReason::kForced,         HealReason::kAlert};
 
 // Why a breach did not become a heal.
 enum class Hold {

@@ -336,9 +336,15 @@ void InstallTestHold(ControllerOptions& options) {
 // A file the generations need that is missing would otherwise show only as
 // builds failing and retried for ever.
 Status CheckInputFiles(const UpConfig& config) {
+  // Only the model of the provider in use (--model sets both); Terraform's
+  // generations bring their own.
+  const std::filesystem::path none;
   const std::pair<const char*, const std::filesystem::path*> files[] = {
       {"replay", &config.replay},
-      {"provider.local.model", &config.local.model}};
+      {"provider.local.model",
+       config.provider == "local" ? &config.local.model : &none},
+      {"provider.docker.model",
+       config.provider == "docker" ? &config.docker.model : &none}};
   for (const auto& [what, path] : files) {
     if (path->empty()) continue;
     std::error_code error;

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <fstream>
+#include <tuple>
 
 #include "healer/local_provider.h"
 #include "healer/process.h"
@@ -317,15 +318,25 @@ TEST_F(UpEndToEndTest, ASecondControllerOnTheSameStateIsRefused) {
 // Files the generations need are checked before anything starts, rather
 // than showing up as builds failing and retried for ever.
 TEST_F(UpEndToEndTest, AMissingReplayOrModelFileIsRefusedAtStart) {
-  const std::pair<const char*, const char*> cases[] = {
-      {"--replay", "replay: /nonexistent/series.csv is not a readable file"},
-      {"--model",
+  // The Docker provider's model is named as its own (and refused before
+  // the engine is asked for anything).
+  const std::filesystem::path docker_config = dir_ / "docker.toml";
+  std::ofstream(docker_config)
+      << fmt::format("state_dir = \"{}\"\n[provider]\nkind = \"docker\"\n",
+                     (dir_ / "docker-state").string());
+  const std::tuple<std::filesystem::path, const char*, const char*> cases[] = {
+      {config_, "--replay",
+       "replay: /nonexistent/series.csv is not a readable file"},
+      {config_, "--model",
        "provider.local.model: /nonexistent/series.csv is not a readable file"},
+      {docker_config, "--model",
+       "provider.docker.model: /nonexistent/series.csv is not a readable "
+       "file"},
   };
-  for (const auto& [flag, message] : cases) {
+  for (const auto& [config, flag, message] : cases) {
     ProcessSpec spec;
     spec.program = HEIMDALL_BINARY;
-    spec.args = {"up", "--config", config_.string(), flag,
+    spec.args = {"up", "--config", config.string(), flag,
                  "/nonexistent/series.csv"};
     spec.log_path = dir_ / "refused.log";
     Result<ProcessId> up = SpawnProcess(spec);
