@@ -9,6 +9,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <regex>
 #include <sstream>
 
 namespace heimdall::healer {
@@ -360,8 +361,47 @@ Status Validate(const UpConfig& config) {
   return Status::Ok();
 }
 
+namespace {
+
+// Docker's image reference grammar (distribution/reference): an optional
+// registry host, lower-case path components, an optional tag and digest.
+// An image name goes into an Engine API path, so anything else is refused
+// here with its key rather than as an odd answer from the engine.
+bool IsImageReference(const std::string& image) {
+  static const std::regex reference(
+      R"((?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))"
+      R"((?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*)"
+      R"((?::[0-9]+)?/)?)"
+      R"([a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)"
+      R"((?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+      R"((?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?)"
+      R"((?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?)");
+  // Far above any real reference; libstdc++'s regex recurses per character.
+  constexpr size_t kMaxLength = 512;
+  return image.size() <= kMaxLength && std::regex_match(image, reference);
+}
+
+}  // namespace
+
 Status Validate(const DockerProviderOptions& docker) {
   if (docker.image.empty()) return Error("image: must not be empty");
+  const std::pair<const char*, const std::string*> images[] = {
+      {"image", &docker.image},
+      {"simulator.image", &docker.simulator.image},
+      {"predictor.image", &docker.predictor.image}};
+  for (const auto& [key, image] : images) {
+    if (!image->empty() && !IsImageReference(*image)) {
+      return MakeError(
+          "{}: \"{}\" is not an image reference (such as heimdall:local or "
+          "registry.example:5000/team/heimdall:1.2)",
+          key, *image);
+    }
+  }
+  // Heimdall's services run about 8 threads each, and every health check
+  // is one more process: a tighter limit makes them fail to start.
+  if (docker.pids_limit != 0 && docker.pids_limit < 16) {
+    return Error("pids_limit: 0 (no limit) or at least 16");
+  }
   if (docker.cpus <= 0 || docker.cpus > 1024) {
     return Error("cpus: must be above 0 (and at most 1024)");
   }

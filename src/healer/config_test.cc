@@ -1,5 +1,6 @@
 #include "healer/config.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -283,19 +284,52 @@ TEST(ParseUpConfig, RefusesBadDockerValues) {
   config.docker.memory_bytes = 1024;
   EXPECT_NE(Validate(config).ToString().find("memory_bytes"),
             std::string::npos);
+  config = UpConfig{};
+  config.docker.pids_limit = 1;
+  EXPECT_EQ(Validate(config).ToString(),
+            "provider.docker: pids_limit: 0 (no limit) or at least 16");
+  config.docker.pids_limit = 0;
+  EXPECT_TRUE(Validate(config).ok());
+}
+
+TEST(ParseUpConfig, DockerImagesMustBeImageReferences) {
+  for (const char* image :
+       {"heimdall:local", "heimdall", "debian:bookworm-slim",
+        "registry.example:5000/team/heimdall:1.2", "ghcr.io/a/b_c.d-e__f",
+        "heimdall@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123"
+        "456789abcdef"}) {
+    UpConfig config;
+    config.docker.image = image;
+    EXPECT_TRUE(Validate(config).ok())
+        << image << ": " << Validate(config).ToString();
+  }
+  for (const char* image :
+       {"Heimdall:local", "heimdall:", "../x", "a b", "heimdall/json?x=1",
+        "x:tag/../../v1.43/info", ":latest", "heimdall:local\n"}) {
+    UpConfig config;
+    config.docker.image = image;
+    EXPECT_EQ(Validate(config).ToString(),
+              fmt::format("provider.docker: image: \"{}\" is not an image "
+                          "reference (such as heimdall:local or "
+                          "registry.example:5000/team/heimdall:1.2)",
+                          image))
+        << image;
+  }
+  UpConfig config;
+  config.docker.predictor.image = "x y";
+  EXPECT_NE(Validate(config).ToString().find("predictor.image: \"x y\""),
+            std::string::npos);
 }
 
 TEST(ParseUpConfig, ReadsTheApiHostsBrowsersMayUse) {
   Result<UpConfig> config = ParseUpConfig(
-      "[api]\nallowed_hosts = [\"heimdall.internal\", \"10.0.0.5\"]\n",
-      "t");
+      "[api]\nallowed_hosts = [\"heimdall.internal\", \"10.0.0.5\"]\n", "t");
   ASSERT_TRUE(config.ok()) << config.error().message();
   EXPECT_EQ(config->allowed_hosts,
             (std::vector<std::string>{"heimdall.internal", "10.0.0.5"}));
   Result<UpConfig> bad = ParseUpConfig("[api]\nallowed_hosts = 5\n", "t");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.error().message().find("api.allowed_hosts"),
-            std::string::npos);
+  EXPECT_NE(bad.error().message().find("api.allowed_hosts"), std::string::npos);
 }
 
 TEST(LoadUpConfig, TheShippedExampleLoadsAndValidates) {
