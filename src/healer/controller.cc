@@ -97,9 +97,9 @@ Status Controller::Run() {
     if (ended_) break;
     const TimePoint next = clock_.Now() + options_.interval;
     HEIMDALL_RETURN_IF_ERROR(Step());
-    // Without a generation the next useful moment is the build retry.
+    // Retrying a destroy or a build, the next useful moment is the retry.
     const bool destroying = open_heal_ && open_heal_->phase == "destroying";
-    clock_.SleepUntil(deployment_ || destroying ? next : build_not_before_);
+    clock_.SleepUntil(deployment_ && !destroying ? next : retry_not_before_);
   }
   return Shutdown();
 }
@@ -192,9 +192,9 @@ Status Controller::Step() {
   Status status = ApplyCommands(&heal_request);
   if (status.ok()) {
     if (open_heal_ && open_heal_->phase == "destroying") {
-      status = ContinueDestroy();
+      if (clock_.Now() >= retry_not_before_) status = ContinueDestroy();
     } else if (!deployment_) {
-      if (clock_.Now() >= build_not_before_) status = BuildNext();
+      if (clock_.Now() >= retry_not_before_) status = BuildNext();
     } else {
       status = Watch(heal_request);
     }
@@ -434,11 +434,15 @@ Status Controller::ContinueDestroy() {
   const Status destroyed = provider_.Destroy(*deployment_);
   if (!destroyed.ok()) {
     // Something may still run: never build a second generation beside it.
-    problem_ = destroyed.ToString();
-    spdlog::error("{}; retrying", problem_);
+    const Duration delay = BackOffAfterFailure();
+    problem_ =
+        fmt::format("destroy failed ({} in a row), retrying in {} ms: {}",
+                    provider_failures_, delay.count(), destroyed.ToString());
+    spdlog::error("{}", problem_);
     open_heal_->error = problem_;
     return store_.UpdateHealAction(*open_heal_);
   }
+  provider_failures_ = 0;
   problem_.clear();
   HEIMDALL_RETURN_IF_ERROR(SetGenerationStopped(
       deployment_->generation_id, store::GenerationStatus::kStopped,
@@ -475,7 +479,7 @@ Status Controller::BuildNext() {
   spdlog::info("generation {} live in {} ms: simulator {}, predictor {}", g.id,
                (now - g.started_at).count(), deployment_->simulator_url,
                deployment_->predictor_url);
-  build_failures_ = 0;
+  provider_failures_ = 0;
   problem_.clear();
   recent_readings_.clear();
   heal_state_ = OnGenerationBuilt(options_.policy, heal_state_, now);
@@ -485,18 +489,23 @@ Status Controller::BuildNext() {
 }
 
 Status Controller::BuildFailed(store::Generation& g, const Error& error) {
-  ++build_failures_;
-  const Duration delay =
-      BackoffDelay(options_.policy.backoff, build_failures_, &heal_state_.rng);
-  build_not_before_ = clock_.Now() + delay;
+  const Duration delay = BackOffAfterFailure();
   problem_ = fmt::format("build failed ({} in a row), retrying in {} ms: {}",
-                         build_failures_, delay.count(), error.message());
+                         provider_failures_, delay.count(), error.message());
   spdlog::error("{}", problem_);
   g.status = store::GenerationStatus::kFailed;
   g.stopped_at = clock_.Now();
   g.stop_reason = error.message();
   HEIMDALL_RETURN_IF_ERROR(store_.UpdateGeneration(g));
   return SaveHealState();
+}
+
+Duration Controller::BackOffAfterFailure() {
+  ++provider_failures_;
+  const Duration delay = BackoffDelay(options_.policy.backoff,
+                                      provider_failures_, &heal_state_.rng);
+  retry_not_before_ = clock_.Now() + delay;
+  return delay;
 }
 
 Status Controller::FinishHeal(int64_t generation_id) {

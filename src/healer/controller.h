@@ -185,6 +185,9 @@ class Controller {
   Status ContinueDestroy();
   Status BuildNext();
   Status BuildFailed(store::Generation& generation, const Error& error);
+  // Counts a failed destroy or build and sets retry_not_before_; returns
+  // the delay.
+  Duration BackOffAfterFailure();
   Status FinishHeal(int64_t generation_id);
   Status UpdatePhase(store::HealAction& action, std::string phase);
   // Publishes the snapshot mid-heal, then calls after_heal_phase.
@@ -206,12 +209,13 @@ class Controller {
   // Loop-thread state.
   HealState heal_state_;
   std::optional<Deployment> deployment_;
-  // The heal in progress: phase "destroying" (retried each step until the
-  // destroy succeeds) or "building" (closed by the next successful build).
+  // The heal in progress: phase "destroying" (retried with backoff until
+  // the destroy succeeds) or "building" (closed by the next good build).
   std::optional<store::HealAction> open_heal_;
   std::string heal_reason_;  // Why open_heal_ started, for stop reasons.
-  int build_failures_ = 0;
-  TimePoint build_not_before_{};
+  // Failed destroys or builds in a row, and when to try the next one.
+  int provider_failures_ = 0;
+  TimePoint retry_not_before_{};
   std::deque<nlohmann::json> recent_readings_;
   std::optional<Reading> last_reading_;
   Decision last_decision_;

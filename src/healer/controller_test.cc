@@ -291,17 +291,30 @@ TEST_F(ControllerTest, AForcedHealRebuildsAHealthyGeneration) {
   EXPECT_EQ(Gen(2).status, GenerationStatus::kLive);
 }
 
-TEST_F(ControllerTest, AFailedDestroyIsRetriedAndNothingIsBuiltBesideIt) {
+TEST_F(ControllerTest,
+       AFailedDestroyIsRetriedWithBackoffAndNothingIsBuiltBesideIt) {
+  options_.policy.backoff.base = 5s;
   Controller& controller = Started();
   probe_.modes[1] = Mode::kFailing;
   provider_.failing_destroys = 2;
   Steps(2);
   EXPECT_EQ(provider_.Count("build 2"), 0u);
+  EXPECT_EQ(provider_.Count("destroy 1"), 1u);
+  EXPECT_NE(controller.Snapshot().problem.find(
+                "destroy failed (1 in a row), retrying in 5000 ms: "),
+            std::string::npos)
+      << controller.Snapshot().problem;
   EXPECT_NE(controller.Snapshot().problem.find("process stuck"),
             std::string::npos);
   EXPECT_EQ(Heals()[0].phase, "destroying");
+  // Not again before the backoff (5 s, then 10 s) has passed.
+  Steps(4);
+  EXPECT_EQ(provider_.Count("destroy 1"), 1u);
   Steps(1);
+  EXPECT_EQ(provider_.Count("destroy 1"), 2u);
   EXPECT_EQ(provider_.Count("build 2"), 0u);
+  Steps(9);
+  EXPECT_EQ(provider_.Count("destroy 1"), 2u);
   Steps(1);
   EXPECT_EQ(provider_.Count("destroy 1"), 3u);
   EXPECT_EQ(Gen(2).status, GenerationStatus::kLive);
