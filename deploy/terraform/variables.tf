@@ -77,6 +77,11 @@ variable "heimdall_token" {
   type        = string
   default     = ""
   sensitive   = true
+  validation {
+    # One line of the simulator's env file; spaces and quotes are fine.
+    condition     = !can(regex("[\\r\\n]", var.heimdall_token))
+    error_message = "heimdall_token must be a single line."
+  }
 }
 
 variable "tags" {
