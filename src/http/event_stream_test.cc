@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/test_eventually.h"
 #include "http/test_socket.h"
@@ -101,6 +102,11 @@ struct EventServer {
     });
     router.Handle("GET", "/hello",
                   [](const Request&) { return Response::Json(200, "{}"); });
+    // Holds its worker, so that events pile up behind it.
+    router.Handle("GET", "/busy", [](const Request&) {
+      std::this_thread::sleep_for(300ms);
+      return Response::Json(200, "{}");
+    });
     auto started = Server::Start(server_options, std::move(router));
     EXPECT_TRUE(started.ok()) << started.status().ToString();
     if (started.ok()) server = std::move(started).value();
@@ -229,6 +235,43 @@ TEST(EventHub, ASubscriberThatHangsUpIsForgotten) {
   EXPECT_TRUE(Eventually([&] { return events.hub->subscribers() == 0; }));
   events.hub->Publish("nobody", "listens");
   EXPECT_EQ(events.hub->dropped(), 0u);
+}
+
+// A stream's wake-up and its connection's reset can come in one batch of
+// epoll events: serving the wake-up closes the connection (the write
+// fails), and the reset that follows in the batch must then be skipped, not
+// served on the freed connection. `heimdall up` crashed this way when a
+// test dropped 32 subscribers at once.
+TEST(EventHub, SubscribersResetWhileAnEventIsPendingAreClosedOnce) {
+  ServerOptions server_options;
+  server_options.threads = 1;  // Every event goes to the one busy worker.
+  EventServer events({}, server_options);
+  ASSERT_NE(events.server, nullptr);
+  const uint16_t port = events.server->port();
+  for (int round = 0; round < 5; ++round) {
+    std::vector<std::unique_ptr<TestSocket>> subscribers;
+    for (int i = 0; i < 16; ++i) {
+      subscribers.push_back(std::make_unique<TestSocket>(port));
+      ASSERT_TRUE(subscribers.back()->Send(kSubscribe));
+      ASSERT_TRUE(StreamReader(*subscribers.back()).ReadUntil("retry:"));
+    }
+    TestSocket busy(port);
+    ASSERT_TRUE(busy.Send("GET /busy HTTP/1.1\r\nHost: t\r\n\r\n"));
+    std::this_thread::sleep_for(50ms);  // The worker is in the handler.
+    // Queued behind it, in this order: the wake-up, then the resets.
+    events.hub->Publish("", "to every subscriber");
+    for (auto& subscriber : subscribers) subscriber->Reset();
+
+    std::optional<testing::RawResponse> answer = busy.ReadResponse();
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->status, 200);
+    EXPECT_TRUE(Eventually([&] { return events.hub->subscribers() == 0; }));
+    TestSocket after(port);
+    ASSERT_TRUE(after.Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"));
+    answer = after.ReadResponse();
+    ASSERT_TRUE(answer) << "round " << round;
+    EXPECT_EQ(answer->status, 200);
+  }
 }
 
 TEST(EventHub, RefusesSubscribersBeyondTheLimit) {

@@ -83,6 +83,15 @@ class TestSocket {
 
   void ShutdownWrite() { ::shutdown(fd_, SHUT_WR); }
 
+  // Closes with a reset (RST) instead of the orderly FIN, as a client that
+  // is killed or drops unread input does.
+  void Reset() {
+    linger no_linger{1, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_LINGER, &no_linger, sizeof no_linger);
+    ::close(fd_);
+    fd_ = -1;
+  }
+
   // Reads one response framed by Content-Length (or by close when absent).
   // nullopt on timeout, reset, or a close before a complete response.
   std::optional<RawResponse> ReadResponse() {

@@ -104,11 +104,12 @@ void Worker::Run() {
         AcceptAll();
       } else if (tag == &stream_tag) {
         ServeStreams();
-      } else {
-        Serve(static_cast<Slot*>(tag), events[i].events);
+      } else if (Slot* slot = static_cast<Slot*>(tag); !slot->closed) {
+        Serve(slot, events[i].events);
       }
     }
     ExpireIdle();
+    closed_.clear();
   }
   CloseAll();
 }
@@ -224,8 +225,9 @@ void Worker::Close(Slot* slot) {
   // open, so events would keep coming for a slot that no longer exists.
   epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, slot->connection->fd(), nullptr);
   slots_by_id_.erase(slot->id);
+  slot->closed = true;
   SlotList& list = slot->lingering ? lingering_ : active_;
-  list.erase(slot->position);
+  closed_.splice(closed_.end(), list, slot->position);
 }
 
 void Worker::ExpireIdle() {
@@ -266,6 +268,7 @@ void Worker::CloseAll() {
   slots_by_id_.clear();
   active_.clear();
   lingering_.clear();
+  closed_.clear();
 }
 
 }  // namespace heimdall::http::internal

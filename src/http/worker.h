@@ -51,6 +51,7 @@ class Worker {
     uint32_t events = 0;    // Registered with epoll.
     uint64_t progress = 0;  // Connection::progress() at the last deadline.
     bool lingering = false;
+    bool closed = false;  // In closed_, freed after the current batch.
     SlotList::iterator position;
   };
 
@@ -84,6 +85,11 @@ class Worker {
   Clock::time_point now_;
   SlotList active_;     // Ordered by deadline: last progress + idle timeout.
   SlotList lingering_;  // Ordered by deadline: linger start + linger time.
+  // Slots closed while handling one batch of epoll events. A later event of
+  // the same batch may still point at one (a stream's wake-up can close a
+  // connection whose hang-up is also in the batch), so they are freed only
+  // once the batch is done.
+  SlotList closed_;
   uint64_t next_id_ = 0;
   // Every slot by id, so a stream's wake-up finds its connection (or finds
   // it gone).
