@@ -25,8 +25,19 @@ async function openGuarded(browser, url, viewport, record) {
     return route.abort('blockedbyclient');
   });
   const page = await context.newPage();
+  record.pages.push(page);
   page.setDefaultTimeout(30000);
   page.on('request', (request) => record.requests.push(request.url()));
+  // A timeline of the page's requests, printed if the test fails.
+  const note = (what, request, detail = '') => record.timeline.push(
+      `${(Date.now() - record.start) / 1000}s page ${record.pages.length - 1} ` +
+      `${what} ${request.method()} ${new URL(request.url()).pathname} ${detail}`);
+  page.on('request', (request) => note('request', request));
+  page.on('response', (response) =>
+      note('response', response.request(), response.status()));
+  page.on('requestfailed', (request) =>
+      note('failed', request, request.failure()?.errorText));
+  page.on('requestfinished', (request) => note('finished', request));
   page.on('pageerror', (error) => record.errors.push(error.message));
   const response = await page.goto(url + '/');
   return {context, page, response};
@@ -109,7 +120,8 @@ await run('dashboard renders with the network beyond 127.0.0.1 blocked', async (
   const up = await startUp(args.heimdall, writeConfig(dir), logPath);
   defer(() => up.stop());
 
-  const record = {blocked: [], requests: [], errors: []};
+  const record = {blocked: [], requests: [], errors: [], pages: [], timeline: [],
+                  start: Date.now()};
   try {
     // Every event-stream slot taken: a new page says why it has no stream,
     // not green, and goes live once slots free up. First, while no page
@@ -179,6 +191,14 @@ await run('dashboard renders with the network beyond 127.0.0.1 blocked', async (
 
     assert(record.errors.length === 0, `no script errors: ${record.errors}`);
   } catch (error) {
+    // What each page still open logged, and what it asked for: which step
+    // of a reconnect stalled, if one did.
+    for (const [i, page] of record.pages.entries()) {
+      if (page.isClosed()) continue;
+      const lines = await page.locator('#log li').allTextContents().catch(() => []);
+      error.message += `\n--- page ${i} log ---\n${lines.join('\n')}`;
+    }
+    error.message += `\n--- requests ---\n${record.timeline.slice(-60).join('\n')}`;
     error.message += `\n--- heimdall up log ---\n${tail(logPath)}`;
     throw error;
   }

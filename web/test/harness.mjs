@@ -62,7 +62,8 @@ export function tempDir(prefix) {
 // A fast heimdall up: 100 ms polls, short grace, no cooldown, no breaker,
 // the simulator at 5x speed, and the earlier model as the detector, which
 // flags an acute reading at once (the settings of src/healer/up_e2e_test.cc:
-// these tests are about the page, not the detector).
+// these tests are about the page, not the detector). Probes wait up to 1 s,
+// so that a loaded CI machine does not make a generation look unresponsive.
 export function writeConfig(dir, {port = 0} = {}) {
   const file = path.join(dir, 'heimdall.toml');
   fs.writeFileSync(file, `state_dir = "${path.join(dir, 'state')}"
@@ -80,8 +81,8 @@ max_heals = 0
 [provider.local]
 simulator_args = ["--speed", "5"]
 [probe]
-telemetry_timeout = "300ms"
-predict_timeout = "300ms"
+telemetry_timeout = "1s"
+predict_timeout = "1s"
 [api]
 listen = "127.0.0.1:${port}"
 [detector]
@@ -171,7 +172,11 @@ export async function run(name, body) {
     console.log(`PASS: ${name}`);
   } catch (error) {
     failed = true;
-    console.error(`FAIL: ${name}: ${error.stack || error}`);
+    // The message, as tests may have added to it (the stack was captured
+    // with the original one), then where it was thrown.
+    const where = (error.stack || '').split('\n')
+        .filter((line) => /^\s+at /.test(line)).join('\n');
+    console.error(`FAIL: ${name}: ${error.message ?? error}\n${where}`);
   }
   for (const cleanup of cleanups.reverse()) {
     try {
