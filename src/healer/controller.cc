@@ -98,8 +98,7 @@ Status Controller::Run() {
     const TimePoint next = clock_.Now() + options_.interval;
     HEIMDALL_RETURN_IF_ERROR(Step());
     // Retrying a destroy or a build, the next useful moment is the retry.
-    const bool destroying = open_heal_ && open_heal_->phase == "destroying";
-    clock_.SleepUntil(deployment_ && !destroying ? next : retry_not_before_);
+    clock_.SleepUntil(deployment_ && !Destroying() ? next : retry_not_before_);
   }
   return Shutdown();
 }
@@ -191,7 +190,7 @@ Status Controller::Step() {
   std::optional<HealRequest> heal_request;
   Status status = ApplyCommands(&heal_request);
   if (status.ok()) {
-    if (open_heal_ && open_heal_->phase == "destroying") {
+    if (Destroying()) {
       if (clock_.Now() >= retry_not_before_) status = ContinueDestroy();
     } else if (!deployment_) {
       if (clock_.Now() >= retry_not_before_) status = BuildNext();
@@ -498,6 +497,10 @@ Status Controller::BuildFailed(store::Generation& g, const Error& error) {
   g.stop_reason = error.message();
   HEIMDALL_RETURN_IF_ERROR(store_.UpdateGeneration(g));
   return SaveHealState();
+}
+
+bool Controller::Destroying() const {
+  return open_heal_ && open_heal_->phase == "destroying";
 }
 
 Duration Controller::BackOffAfterFailure() {

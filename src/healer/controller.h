@@ -188,6 +188,8 @@ class Controller {
   // Counts a failed destroy or build and sets retry_not_before_; returns
   // the delay.
   Duration BackOffAfterFailure();
+  // A heal is between its archive and a successful destroy.
+  bool Destroying() const;
   Status FinishHeal(int64_t generation_id);
   Status UpdatePhase(store::HealAction& action, std::string phase);
   // Publishes the snapshot mid-heal, then calls after_heal_phase.
