@@ -66,6 +66,11 @@ class EventHub::Subscriber final : public ResponseStream {
     EndLocked();
   }
 
+  bool ended() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return ended_ || detached_;
+  }
+
  private:
   void EndLocked() {
     if (ended_) return;
@@ -74,7 +79,7 @@ class EventHub::Subscriber final : public ResponseStream {
   }
 
   const size_t max_bytes_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::string buffer_;
   std::function<void()> wake_;
   bool ended_ = false;
@@ -161,7 +166,8 @@ std::vector<std::shared_ptr<EventHub::Subscriber>> EventHub::Live() const {
   std::vector<std::shared_ptr<Subscriber>> live;
   std::vector<std::weak_ptr<Subscriber>> kept;
   for (const std::weak_ptr<Subscriber>& weak : subscribers_) {
-    if (std::shared_ptr<Subscriber> strong = weak.lock()) {
+    std::shared_ptr<Subscriber> strong = weak.lock();
+    if (strong && !strong->ended()) {
       live.push_back(std::move(strong));
       kept.push_back(weak);
     }

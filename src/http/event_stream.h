@@ -63,14 +63,17 @@ class EventHub {
   // refuses new ones.
   void Close();
 
-  // Subscribers connected now.
+  // Subscribers still receiving events. A dropped one stops counting at
+  // once, though its connection may linger until the peer reads or the
+  // server's timeout closes it.
   size_t subscribers() const;
   // Subscribers dropped so far because their buffer was full.
   uint64_t dropped() const;
 
  private:
   class Subscriber;
-  // Live subscribers; prunes those whose connection is gone. Needs mutex_.
+  // Subscribers still receiving events; prunes those whose connection is
+  // gone or whose stream has ended. Needs mutex_.
   std::vector<std::shared_ptr<Subscriber>> Live() const;
 
   EventHubOptions options_;
