@@ -1,5 +1,6 @@
 #include "healer/config.h"
 
+#include <arpa/inet.h>
 #include <toml++/toml.h>
 
 #include <cctype>
@@ -487,6 +488,23 @@ Result<std::pair<std::string, uint16_t>> ParseListen(std::string_view text) {
   }
   return std::pair<std::string, uint16_t>(std::string(text.substr(0, colon)),
                                           static_cast<uint16_t>(port));
+}
+
+bool IsLoopbackHost(std::string_view host) {
+  if (host == "localhost") return true;
+  if (host.starts_with('[') && host.ends_with(']')) {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string text(host);
+  in_addr v4{};
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, text.c_str(), &v6) != 1) return false;
+  // ::ffff:127.x.y.z is an IPv4 loopback address in IPv6 clothes.
+  return IN6_IS_ADDR_LOOPBACK(&v6) ||
+         (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
 }
 
 }  // namespace heimdall::healer

@@ -97,6 +97,12 @@ Result<Duration> ParseDuration(std::string_view text);
 // Splits "HOST:PORT". Fails unless the port is 0-65535.
 Result<std::pair<std::string, uint16_t>> ParseListen(std::string_view text);
 
+// Whether a listen host (as ParseListen returns it) reaches only this
+// machine: "localhost", any 127.0.0.0/8 address (also IPv4-mapped), or
+// ::1, with or without brackets. Other names are not resolved, so they
+// count as reachable.
+bool IsLoopbackHost(std::string_view host);
+
 }  // namespace heimdall::healer
 
 #endif  // HEIMDALL_HEALER_CONFIG_H_

@@ -34,6 +34,20 @@ TEST(ParseListen, SplitsHostAndPort) {
   }
 }
 
+TEST(IsLoopbackHost, KnowsEveryLoopbackSpelling) {
+  for (const char* host :
+       {"localhost", "127.0.0.1", "127.1.2.3", "127.255.255.254", "::1",
+        "[::1]", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1"}) {
+    EXPECT_TRUE(IsLoopbackHost(host)) << host;
+  }
+  for (const char* host :
+       {"0.0.0.0", "::", "[::]", "10.0.0.1", "128.0.0.1", "126.255.255.255",
+        "::ffff:10.0.0.1", "example.com", "localhost.", "127.0.0.1.nip.io",
+        "", "[::1", "::2"}) {
+    EXPECT_FALSE(IsLoopbackHost(host)) << host;
+  }
+}
+
 TEST(ParseUpConfig, DefaultsWhenEmpty) {
   Result<UpConfig> config = ParseUpConfig("", "empty.toml");
   ASSERT_TRUE(config.ok());

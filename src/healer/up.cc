@@ -284,9 +284,7 @@ Status UpRuntime::Parts::StartApi() {
   Result<std::pair<std::string, uint16_t>> listen = ParseListen(config.listen);
   if (!listen.ok()) return listen.status();
   const std::string& host = listen->first;
-  const bool loopback = host == "127.0.0.1" || host == "localhost" ||
-                        host == "[::1]" || host == "::1";
-  if (!loopback && config.token.empty()) {
+  if (!IsLoopbackHost(host) && config.token.empty()) {
     spdlog::warn(
         "the control API listens on {} without a token: anyone who can "
         "reach it can heal, pause and inject faults (set api.token or "
