@@ -380,14 +380,23 @@ function renderHeals() {
   // The controller's count has no window; the times are over the heals the
   // page holds (HEAL_HISTORY from the store, then those seen live).
   $('mttr-window').textContent = String(done.length);
+  $('mttr-window-unit').textContent = done.length === 1 ? 'heal' : 'heals';
   renderHealCount();
   $('mttr-mean').textContent = sorted.length ?
       duration(sorted.reduce((a, b) => a + b, 0) / sorted.length) : '–';
+  const middle = sorted.length ? median(sorted) : undefined;
   $('mttr-median').textContent = sorted.length ?
-      `${duration(sorted[Math.floor((sorted.length - 1) / 2)])} / ` +
-      `${duration(sorted[sorted.length - 1])}` : '–';
+      `${duration(middle)} / ${duration(sorted[sorted.length - 1])}` : '–';
+  $('mttr-median').dataset.ms = middle ?? '';
   $('mttr-last').textContent =
       done.length ? duration(done[done.length - 1].duration_ms) : '–';
+}
+
+// The middle of an ascending, non-empty list; the mean of the two middles
+// when its length is even.
+function median(sorted) {
+  const half = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
 }
 
 function renderHealCount() {

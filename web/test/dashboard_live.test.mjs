@@ -100,6 +100,9 @@ await run('dashboard shows a fault, its heal and the incident live', async (defe
         parseInt(document.getElementById('mttr-count').textContent, 10) >= 1);
     assert(Number(await page.locator('#mttr-window').textContent()) >= 1,
            'MTTR is over the heal');
+    const [window1, unit1] = await page.evaluate(() => ['mttr-window', 'mttr-window-unit']
+        .map((id) => document.getElementById(id).textContent));
+    assert(unit1 === (window1 === '1' ? 'heal' : 'heals'), `MTTR over ${window1} ${unit1}`);
     assert(await page.locator('#log li[data-kind="heal"]').count() > 0, 'heal logged');
     assert(await page.locator('#log li[data-kind="incident"]').count() > 0,
            'incident logged');
@@ -128,6 +131,25 @@ await run('dashboard shows a fault, its heal and the incident live', async (defe
     // forced heal must be over first: a fault goes to the live generation.
     await page.waitForFunction((n) => document.querySelectorAll(
         '#heals .phase[data-phase="done"]').length > n, doneBefore);
+    // At least two heals done: the MTTR median is that of the durations the
+    // store has (the mean of the two middle ones for an even count).
+    const mttr = await page.evaluate(async () => {
+      const heals = await (await fetch('/api/heals')).json();
+      return {
+        durations: heals.filter((h) => h.outcome === 'ok')
+            .map((h) => h.duration_ms),
+        window: document.getElementById('mttr-window').textContent,
+        unit: document.getElementById('mttr-window-unit').textContent,
+        median: Number(document.getElementById('mttr-median').dataset.ms),
+      };
+    });
+    const sorted = mttr.durations.sort((a, b) => a - b);
+    const half = sorted.length >> 1;
+    const expected = sorted.length % 2 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
+    assert(sorted.length >= 2 && mttr.window === String(sorted.length) &&
+           mttr.unit === 'heals', `MTTR window: ${JSON.stringify(mttr)}`);
+    assert(Math.abs(mttr.median - expected) < 1e-9,
+           `MTTR median: ${JSON.stringify(mttr)}, expected ${expected}`);
     const doneBeforeStale = await page.locator('#heals .phase[data-phase="done"]').count();
     await page.click('#inject-sensor_stuck');
     await page.locator('#control-result', {hasText: 'inject sensor_stuck: done'}).waitFor();
