@@ -39,7 +39,7 @@ Result<int> RunServe(const ServeFlags& flags) {
     service.OnReject(reason);
   };
 
-  BlockTerminationSignals();
+  TakeOverSignals();
   Result<std::unique_ptr<http::Server>> server =
       http::Server::Start(std::move(options), std::move(router));
   if (!server.ok()) return server.error();

@@ -17,9 +17,10 @@ sigset_t TerminationSignals() {
 
 }  // namespace
 
-void BlockTerminationSignals() {
+void TakeOverSignals() {
   const sigset_t set = TerminationSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
 }
 
 int WaitForTerminationSignal() {

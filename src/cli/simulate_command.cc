@@ -149,7 +149,7 @@ Result<int> RunSimulate(const SimulateFlags& flags) {
   server_options.threads = flags.threads;
   server_options.on_reject = simulator.RejectionCounter();
 
-  BlockTerminationSignals();
+  TakeOverSignals();
   Result<std::unique_ptr<http::Server>> server =
       http::Server::Start(std::move(server_options), std::move(router));
   if (!server.ok()) return server.error();

@@ -67,7 +67,7 @@ Result<int> RunUp(const UpFlags& flags) {
   if (!config.ok()) return config.error();
 
   // Before any thread starts, so only WaitForTerminationSignal sees them.
-  BlockTerminationSignals();
+  TakeOverSignals();
   Result<std::unique_ptr<healer::UpRuntime>> up =
       healer::UpRuntime::Create(std::move(*config));
   if (!up.ok()) return up.error();

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -13,16 +14,37 @@
 #include <regex>
 #include <sstream>
 
+#include "common/file.h"
+
 namespace heimdall::healer {
 namespace {
 
 // Sets one setting from a TOML node; fails with what was expected.
 using Setter = std::function<Status(const toml::node&)>;
 
+// A finite number: TOML also writes nan and inf, which every range check
+// (a comparison) would let through.
+Result<double> NumberOf(const toml::node& node) {
+  std::optional<double> value = node.value<double>();
+  if (!value) return Error("expected a number");
+  if (!std::isfinite(*value)) return Error("expected a finite number");
+  return *value;
+}
+
+// A string without NUL, which would cut a path or argument short.
+Result<std::string> StringOf(const toml::node& node, const char* expected) {
+  if (!node.is_string()) return Error(expected);
+  std::string value = *node.value<std::string>();
+  if (value.find('\0') != std::string::npos) {
+    return Error("must not contain a NUL character");
+  }
+  return value;
+}
+
 Setter Number(double* out) {
   return [out](const toml::node& node) -> Status {
-    std::optional<double> value = node.value<double>();
-    if (!value) return Error("expected a number");
+    Result<double> value = NumberOf(node);
+    if (!value.ok()) return value.status();
     *out = *value;
     return Status::Ok();
   };
@@ -48,16 +70,18 @@ Setter Boolean(bool* out) {
 
 Setter Text(std::string* out) {
   return [out](const toml::node& node) -> Status {
-    if (!node.is_string()) return Error("expected a string");
-    *out = *node.value<std::string>();
+    Result<std::string> value = StringOf(node, "expected a string");
+    if (!value.ok()) return value.status();
+    *out = std::move(*value);
     return Status::Ok();
   };
 }
 
 Setter PathSetting(std::filesystem::path* out) {
   return [out](const toml::node& node) -> Status {
-    if (!node.is_string()) return Error("expected a path string");
-    *out = *node.value<std::string>();
+    Result<std::string> value = StringOf(node, "expected a path string");
+    if (!value.ok()) return value.status();
+    *out = std::move(*value);
     return Status::Ok();
   };
 }
@@ -98,11 +122,10 @@ Setter TextMap(std::map<std::string, std::string>* out) {
     const toml::table* table = node.as_table();
     if (table == nullptr) return Error("expected a table of strings");
     std::map<std::string, std::string> values;
-    for (const auto& [key, value] : *table) {
-      if (!value.is_string()) {
-        return MakeError("\"{}\": expected a string", key.str());
-      }
-      values[std::string(key.str())] = *value.value<std::string>();
+    for (const auto& [key, item] : *table) {
+      Result<std::string> value = StringOf(item, "expected a string");
+      if (!value.ok()) return value.error().Annotate(fmt::format("\"{}\"", key.str()));
+      values[std::string(key.str())] = std::move(*value);
     }
     *out = std::move(values);
     return Status::Ok();
@@ -115,8 +138,9 @@ Setter TextList(std::vector<std::string>* out) {
     if (array == nullptr) return Error("expected an array of strings");
     std::vector<std::string> values;
     for (const toml::node& item : *array) {
-      if (!item.is_string()) return Error("expected an array of strings");
-      values.push_back(*item.value<std::string>());
+      Result<std::string> value = StringOf(item, "expected an array of strings");
+      if (!value.ok()) return value.status();
+      values.push_back(std::move(*value));
     }
     *out = std::move(values);
     return Status::Ok();
@@ -130,8 +154,8 @@ Setter NumberTable(std::map<std::string, double>* out) {
     if (table == nullptr) return Error("expected a table of numbers");
     std::map<std::string, double> values;
     for (const auto& [key, item] : *table) {
-      std::optional<double> value = item.value<double>();
-      if (!value) return MakeError("{}: expected a number", key.str());
+      Result<double> value = NumberOf(item);
+      if (!value.ok()) return value.error().Annotate(key.str());
       values[std::string(key.str())] = *value;
     }
     *out = std::move(values);
@@ -303,14 +327,9 @@ Result<UpConfig> ParseUpConfig(std::string_view text, std::string_view name) {
 }
 
 Result<UpConfig> LoadUpConfig(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return MakeError("{}: cannot read: {}", path.string(),
-                     std::strerror(errno));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseUpConfig(text.str(), path.string());
+  Result<std::string> text = ReadFile(path);
+  if (!text.ok()) return text.error();
+  return ParseUpConfig(*text, path.string());
 }
 
 Status Validate(const UpConfig& config) {
@@ -330,6 +349,15 @@ Status Validate(const UpConfig& config) {
         config.provider);
   }
   HEIMDALL_RETURN_IF_ERROR(Validate(config.docker).Annotate("provider.docker"));
+  // The local provider picks its ports on this address before the
+  // children bind it; a name or a bad address would fail every build.
+  in_addr local_bind{};
+  if (inet_pton(AF_INET, config.local.bind.c_str(), &local_bind) != 1) {
+    return MakeError(
+        "provider.local.bind: \"{}\" is not an IPv4 address (such as "
+        "127.0.0.1)",
+        config.local.bind);
+  }
   if (config.provider == "terraform" && !config.replay.empty()) {
     return Error(
         "provider.local.replay: the terraform provider runs no local "

@@ -306,6 +306,45 @@ TEST(ParseUpConfig, RefusesBadDockerValues) {
   EXPECT_TRUE(Validate(config).ok());
 }
 
+// TOML can write nan, inf and NUL, which range checks and C paths miss.
+TEST(ParseUpConfig, RefusesNonFiniteNumbersAndNulInStrings) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"[provider.docker]\ncpus = nan\n",
+       "provider.docker.cpus: expected a finite number"},
+      {"[policy]\nthreshold = inf\n",
+       "policy.threshold: expected a finite number"},
+      {"[detector.params]\nz = -inf\n", "z: expected a finite number"},
+      {"state_dir = \"/tmp/a\\u0000b\"\n",
+       "state_dir: must not contain a NUL character"},
+      {"[provider.local]\nsimulator_args = [\"--x\\u0000\"]\n",
+       "provider.local.simulator_args: must not contain a NUL character"},
+      {"[alertmanager.heal_on]\nalertname = \"a\\u0000\"\n",
+       "\"alertname\": must not contain a NUL character"},
+  };
+  for (const auto& [text, expected] : cases) {
+    Result<UpConfig> config = ParseUpConfig(text, "bad.toml");
+    ASSERT_FALSE(config.ok()) << text;
+    EXPECT_NE(config.error().message().find(expected), std::string::npos)
+        << config.error().message();
+  }
+}
+
+TEST(Validate, TheLocalBindIsAnIpv4Address) {
+  UpConfig config;
+  for (const char* bind : {"127.0.0.1", "127.0.0.2", "0.0.0.0"}) {
+    config.local.bind = bind;
+    EXPECT_TRUE(Validate(config).ok()) << bind;
+  }
+  for (const char* bind : {"999.1.1.1", "localhost", "::1", "", "127.0.0.1 "}) {
+    config.local.bind = bind;
+    EXPECT_EQ(Validate(config).ToString(),
+              fmt::format("provider.local.bind: \"{}\" is not an IPv4 "
+                          "address (such as 127.0.0.1)",
+                          bind))
+        << bind;
+  }
+}
+
 TEST(ParseUpConfig, DockerImagesMustBeImageReferences) {
   for (const char* image :
        {"heimdall:local", "heimdall", "debian:bookworm-slim",
@@ -352,6 +391,11 @@ TEST(LoadUpConfig, TheShippedExampleLoadsAndValidates) {
   ASSERT_TRUE(config.ok()) << config.error().message();
   EXPECT_TRUE(Validate(*config).ok());
   EXPECT_FALSE(LoadUpConfig("/nonexistent/heimdall.toml").ok());
+  // A directory opens on Linux and used to read as an empty config.
+  Result<UpConfig> directory = LoadUpConfig(HEIMDALL_SOURCE_DIR);
+  ASSERT_FALSE(directory.ok());
+  EXPECT_NE(directory.error().message().find("is a directory"),
+            std::string::npos);
 }
 
 }  // namespace

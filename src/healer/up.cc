@@ -24,6 +24,7 @@
 #include "http/json.h"
 #include "http/metrics.h"
 #include "http/server.h"
+#include "model/model_file.h"
 #include "store/observed_store.h"
 #include "store/sqlite_store.h"
 #include "web/dashboard.h"
@@ -331,27 +332,40 @@ void InstallTestHold(ControllerOptions& options) {
   };
 }
 
-// A file the generations need that is missing would otherwise show only as
-// builds failing and retried for ever.
+// A file the generations need that is missing or unusable would otherwise
+// show only as builds failing and retried for ever.
 Status CheckInputFiles(const UpConfig& config) {
   // Only the model of the provider in use (--model sets both); Terraform's
   // generations bring their own.
   const std::filesystem::path none;
-  const std::pair<const char*, const std::filesystem::path*> files[] = {
-      {"replay", &config.replay},
+  struct InputFile {
+    const char* key;
+    const std::filesystem::path& path;
+    bool is_model;
+  };
+  const InputFile files[] = {
+      {"replay", config.replay, false},
       {"provider.local.model",
-       config.provider == "local" ? &config.local.model : &none},
+       config.provider == "local" ? config.local.model : none, true},
       {"provider.docker.model",
-       config.provider == "docker" ? &config.docker.model : &none}};
-  for (const auto& [what, path] : files) {
-    if (path->empty()) continue;
+       config.provider == "docker" ? config.docker.model : none, true}};
+  for (const InputFile& file : files) {
+    if (file.path.empty()) continue;
     std::error_code error;
-    if (!std::filesystem::is_regular_file(*path, error)) {
-      return MakeError("{}: {} is not a readable file", what, path->string());
+    if (!std::filesystem::is_regular_file(file.path, error)) {
+      return MakeError("{}: {} is not a readable file", file.key,
+                       file.path.string());
     }
-    if (!std::ifstream(*path)) {
-      return MakeError("{}: cannot read {}: {}", what, path->string(),
+    if (!std::ifstream(file.path)) {
+      return MakeError("{}: cannot read {}: {}", file.key, file.path.string(),
                        std::strerror(errno));
+    }
+    // The predictor would refuse it the same way at every build.
+    if (file.is_model) {
+      if (Result<model::Model> model = model::LoadModel(file.path);
+          !model.ok()) {
+        return model.error().Annotate(file.key);
+      }
     }
   }
   return Status::Ok();

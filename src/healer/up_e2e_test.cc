@@ -1,8 +1,11 @@
 // End to end: the real `heimdall up` binary with real `simulate` and
 // `serve` processes at a 100 ms poll, driven through its control API.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <tuple>
@@ -315,29 +318,98 @@ TEST_F(UpEndToEndTest, ASecondControllerOnTheSameStateIsRefused) {
   EXPECT_EQ(OurProcesses().size(), 2u);
 }
 
+// `up | head` or a log shipper that goes away closes the log pipe. The
+// controller keeps healing (its log lines are lost) and a stop still ends
+// what it started; it used to die of SIGPIPE and leave its generation.
+TEST_F(UpEndToEndTest, AClosedLogPipeNeitherStopsItNorOrphansItsGeneration) {
+  const std::filesystem::path fifo = dir_ / "log.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  // Opened before the child, so its open for writing does not block.
+  int reader = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(reader, 0) << std::strerror(errno);
+  ProcessSpec spec;
+  spec.program = HEIMDALL_BINARY;
+  spec.args = {"up", "--config", config_.string()};
+  spec.log_path = fifo;
+  Result<ProcessId> up = SpawnProcess(spec);
+  ASSERT_TRUE(up.ok()) << up.error().message();
+  struct Reaper {
+    pid_t pid;
+    ~Reaper() {
+      if (pid > 0 && kill(pid, SIGKILL) == 0) waitpid(pid, nullptr, 0);
+    }
+  } reaper{up->pid};
+
+  // Read the log until the API's address, then hang up.
+  const std::regex listening("control API on (http://127\\.0\\.0\\.1:\\d+)");
+  std::string log;
+  std::smatch match;
+  const bool listens = test_support::Eventually(
+      [&] {
+        char buffer[4096];
+        for (ssize_t n; (n = read(reader, buffer, sizeof buffer)) > 0;) {
+          log.append(buffer, static_cast<size_t>(n));
+        }
+        return std::regex_search(log, match, listening);
+      },
+      kPatience, 50ms);
+  close(reader);
+  ASSERT_TRUE(listens) << log;
+  const std::string api = match[1].str();
+  http::Client client;
+  ASSERT_TRUE(test_support::Eventually(
+      [&] { return test_support::LiveGeneration(client, api) == 1; },
+      kPatience, 50ms));
+
+  // A forced heal logs several lines into the closed pipe.
+  Result<http::ClientResponse> heal =
+      client.PostJson(api + "/api/heal", "{}", 2s);
+  ASSERT_TRUE(heal.ok());
+  EXPECT_EQ(heal->status, 202);
+  EXPECT_TRUE(test_support::Eventually(
+      [&] { return test_support::LiveGeneration(client, api) == 2; },
+      kPatience, 50ms));
+  int status = 0;
+  EXPECT_EQ(waitpid(up->pid, &status, WNOHANG), 0) << "up died: " << status;
+
+  kill(up->pid, SIGTERM);
+  ASSERT_EQ(waitpid(up->pid, &status, 0), up->pid);
+  reaper.pid = 0;
+  EXPECT_TRUE(WIFEXITED(status)) << "ended by signal " << WTERMSIG(status);
+  EXPECT_TRUE(OurProcesses().empty());
+}
+
 // Files the generations need are checked before anything starts, rather
 // than showing up as builds failing and retried for ever.
-TEST_F(UpEndToEndTest, AMissingReplayOrModelFileIsRefusedAtStart) {
+TEST_F(UpEndToEndTest, AMissingReplayOrAMissingOrBrokenModelIsRefusedAtStart) {
   // The Docker provider's model is named as its own (and refused before
   // the engine is asked for anything).
   const std::filesystem::path docker_config = dir_ / "docker.toml";
   std::ofstream(docker_config)
       << fmt::format("state_dir = \"{}\"\n[provider]\nkind = \"docker\"\n",
                      (dir_ / "docker-state").string());
-  const std::tuple<std::filesystem::path, const char*, const char*> cases[] = {
-      {config_, "--replay",
-       "replay: /nonexistent/series.csv is not a readable file"},
-      {config_, "--model",
-       "provider.local.model: /nonexistent/series.csv is not a readable file"},
-      {docker_config, "--model",
-       "provider.docker.model: /nonexistent/series.csv is not a readable "
-       "file"},
-  };
-  for (const auto& [config, flag, message] : cases) {
+  const std::filesystem::path broken = dir_ / "broken-model.json";
+  std::ofstream(broken) << R"({"format": "heimdall-ocsvm", "version": 1})";
+  const std::string missing = "/nonexistent/series.csv";
+  const std::tuple<std::filesystem::path, const char*, std::string,
+                   std::string>
+      cases[] = {
+          {config_, "--replay", missing,
+           "replay: /nonexistent/series.csv is not a readable file"},
+          {config_, "--model", missing,
+           "provider.local.model: /nonexistent/series.csv is not a readable "
+           "file"},
+          {docker_config, "--model", missing,
+           "provider.docker.model: /nonexistent/series.csv is not a readable "
+           "file"},
+          {config_, "--model", broken.string(),
+           "provider.local.model: " + broken.string() +
+               ": the document has no 'features'"},
+      };
+  for (const auto& [config, flag, file, message] : cases) {
     ProcessSpec spec;
     spec.program = HEIMDALL_BINARY;
-    spec.args = {"up", "--config", config.string(), flag,
-                 "/nonexistent/series.csv"};
+    spec.args = {"up", "--config", config.string(), flag, file};
     spec.log_path = dir_ / "refused.log";
     Result<ProcessId> up = SpawnProcess(spec);
     ASSERT_TRUE(up.ok());

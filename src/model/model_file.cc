@@ -12,6 +12,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/file.h"
+
 namespace heimdall::model {
 namespace {
 
@@ -381,18 +383,9 @@ Status SaveModel(const Model& model, const std::filesystem::path& path) {
 }
 
 Result<Model> LoadModel(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return MakeError("{}: cannot open: {}", path.string(),
-                     std::strerror(errno));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    return MakeError("{}: read failed: {}", path.string(),
-                     std::strerror(errno));
-  }
-  return ModelFromJson(text.str(), path.string());
+  Result<std::string> text = ReadFile(path);
+  if (!text.ok()) return text.error();
+  return ModelFromJson(*text, path.string());
 }
 
 }  // namespace heimdall::model

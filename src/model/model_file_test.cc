@@ -102,7 +102,14 @@ TEST_F(ModelFileTest, LoadingAMissingFileNamesIt) {
   ASSERT_FALSE(model.ok());
   EXPECT_EQ(model.error().message(),
             (dir_ / "absent.json").string() +
-                ": cannot open: No such file or directory");
+                ": cannot read: No such file or directory");
+}
+
+TEST_F(ModelFileTest, LoadingADirectorySaysSo) {
+  Result<Model> model = LoadModel(dir_);
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.error().message(),
+            dir_.string() + ": is a directory, not a file");
 }
 
 TEST_F(ModelFileTest, TruncatedAndCorruptFilesAreRejectedWithTheirName) {
