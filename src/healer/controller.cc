@@ -322,7 +322,7 @@ Status Controller::RecordSample(const Reading& reading) {
   sample.responsive = reading.responsive;
   sample.probability = reading.probability;
   sample.readings = reading.values;
-  return store_.AddSample(sample);
+  return store_.AddSample(sample).status();
 }
 
 Result<int64_t> Controller::RecordIncident(const Reading& reading,

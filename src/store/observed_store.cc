@@ -79,8 +79,8 @@ Result<std::optional<HealAction>> ObservedStore::UnfinishedHealAction(
   return inner_.UnfinishedHealAction(target);
 }
 
-Status ObservedStore::AddSample(const Sample& sample) {
-  return ReportUpdated("sample", sample, inner_.AddSample(sample));
+Result<int64_t> ObservedStore::AddSample(const Sample& sample) {
+  return ReportAdded("sample", sample, inner_.AddSample(sample));
 }
 
 Result<std::vector<Sample>> ObservedStore::RecentSamples(

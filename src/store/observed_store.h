@@ -44,7 +44,7 @@ class ObservedStore final : public Store {
   Result<std::optional<HealAction>> UnfinishedHealAction(
       std::string_view target) override;
 
-  Status AddSample(const Sample& sample) override;
+  Result<int64_t> AddSample(const Sample& sample) override;
   Result<std::vector<Sample>> RecentSamples(std::string_view target,
                                             int limit) override;
 

@@ -78,7 +78,8 @@ TEST_F(ObservedStoreTest, ReportsEachWriteWithTheAssignedId) {
   sample.responsive = true;
   sample.probability = 0.25;
   sample.readings = {{"heart_rate", 72}};
-  ASSERT_TRUE(observed_->AddSample(sample).ok());
+  Result<int64_t> sample_id = observed_->AddSample(sample);
+  ASSERT_TRUE(sample_id.ok());
 
   ASSERT_EQ(reports_.size(), 5u);
   EXPECT_EQ(reports_[0].first, "generation");
@@ -92,6 +93,8 @@ TEST_F(ObservedStoreTest, ReportsEachWriteWithTheAssignedId) {
   EXPECT_EQ(reports_[3].second["id"], *heal_id);
   EXPECT_EQ(reports_[3].second["phase"], "archiving");
   EXPECT_EQ(reports_[4].first, "sample");
+  EXPECT_GT(*sample_id, 0);
+  EXPECT_EQ(reports_[4].second["id"], *sample_id);
   EXPECT_EQ(reports_[4].second["probability"], 0.25);
   EXPECT_EQ(reports_[4].second["readings"]["heart_rate"], 72);
 }

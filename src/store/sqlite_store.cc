@@ -431,15 +431,17 @@ Result<std::optional<HealAction>> SqliteStore::UnfinishedHealAction(
   return std::optional<HealAction>(std::move(rows->front()));
 }
 
-Status SqliteStore::AddSample(const Sample& s) {
+Result<int64_t> SqliteStore::AddSample(const Sample& s) {
   std::lock_guard lock(impl_->mutex);
-  return impl_->Transaction([&]() -> Status {
+  int64_t added = 0;
+  const Status status = impl_->Transaction([&]() -> Status {
     Result<int64_t> id = impl_->Insert(
         "INSERT INTO samples (target, generation_id, time, responsive, "
         "probability, readings) VALUES (?, ?, ?, ?, ?, ?)",
         s.target, s.generation_id, s.time, s.responsive, s.probability,
         Dump(s.readings));
     if (!id.ok()) return id.error();
+    added = *id;
     // Everything at or below the newest id that falls outside the window.
     Result<Query> prune = impl_->db->Prepare(
         "DELETE FROM samples WHERE target = ?1 AND id <= (SELECT id FROM "
@@ -448,6 +450,8 @@ Status SqliteStore::AddSample(const Sample& s) {
     prune->Bind(s.target).Bind(impl_->options.max_samples);
     return prune->Run();
   });
+  if (!status.ok()) return status.error();
+  return added;
 }
 
 Result<std::vector<Sample>> SqliteStore::RecentSamples(std::string_view target,

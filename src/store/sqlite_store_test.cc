@@ -184,6 +184,7 @@ TEST_F(SqliteStoreTest, SamplesAreABoundedWindowPerTarget) {
   SqliteOptions options;
   options.max_samples = 5;
   auto store = OpenOrDie(options);
+  int64_t last_id = 0;
   for (int i = 0; i < 12; ++i) {
     Sample sample;
     sample.generation_id = 1;
@@ -191,7 +192,10 @@ TEST_F(SqliteStoreTest, SamplesAreABoundedWindowPerTarget) {
     sample.responsive = true;
     sample.probability = i / 100.0;
     sample.readings = {{"i", i}};
-    ASSERT_TRUE(store->AddSample(sample).ok());
+    Result<int64_t> id = store->AddSample(sample);
+    ASSERT_TRUE(id.ok());
+    EXPECT_GT(*id, last_id);
+    last_id = *id;
   }
   Sample other;
   other.target = "other";
@@ -200,6 +204,7 @@ TEST_F(SqliteStoreTest, SamplesAreABoundedWindowPerTarget) {
   const std::vector<Sample> samples = *store->RecentSamples("default", 100);
   ASSERT_EQ(samples.size(), 5u);
   EXPECT_EQ(samples.front().readings["i"], 11);
+  EXPECT_EQ(samples.front().id, last_id);
   EXPECT_EQ(samples.back().readings["i"], 7);
   EXPECT_EQ(store->RecentSamples("other", 100)->size(), 1u);
   EXPECT_EQ(RawScalar("SELECT COUNT(*) FROM samples"), "6");

@@ -136,9 +136,9 @@ class Store {
   virtual Result<std::optional<HealAction>> UnfinishedHealAction(
       std::string_view target) = 0;
 
-  // Adds a sample and prunes the oldest of its target beyond the window the
-  // store was opened with.
-  virtual Status AddSample(const Sample& sample) = 0;
+  // Adds a sample, returning its id, and prunes the oldest of its target
+  // beyond the window the store was opened with.
+  virtual Result<int64_t> AddSample(const Sample& sample) = 0;
   // Newest first, at most `limit`.
   virtual Result<std::vector<Sample>> RecentSamples(std::string_view target,
                                                     int limit) = 0;
