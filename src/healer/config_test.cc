@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <span>
 
 #include "healer/alerts.h"
 
@@ -276,6 +277,17 @@ health_command = ["NONE"]
   EXPECT_EQ(d.predictor.health_command, std::vector<std::string>{"NONE"});
 }
 
+// Each config text is refused with a message that holds its expected part.
+void ExpectRefused(
+    std::span<const std::pair<const char*, const char*>> cases) {
+  for (const auto& [text, expected] : cases) {
+    Result<UpConfig> config = ParseUpConfig(text, "bad.toml");
+    ASSERT_FALSE(config.ok()) << text;
+    EXPECT_NE(config.error().message().find(expected), std::string::npos)
+        << config.error().message();
+  }
+}
+
 TEST(ParseUpConfig, RefusesBadDockerValues) {
   const std::pair<const char*, const char*> cases[] = {
       {"[provider.docker.simulator]\nport = 70000\n", "port 1-65535"},
@@ -284,12 +296,7 @@ TEST(ParseUpConfig, RefusesBadDockerValues) {
       {"[provider.docker.predictor]\ncommand = \"serve\"\n",
        "array of strings"},
   };
-  for (const auto& [text, expected] : cases) {
-    Result<UpConfig> config = ParseUpConfig(text, "bad.toml");
-    ASSERT_FALSE(config.ok()) << text;
-    EXPECT_NE(config.error().message().find(expected), std::string::npos)
-        << config.error().message();
-  }
+  ExpectRefused(cases);
   UpConfig config;
   config.docker.cpus = 0;
   EXPECT_NE(Validate(config).ToString().find("provider.docker: cpus"),
@@ -321,12 +328,7 @@ TEST(ParseUpConfig, RefusesNonFiniteNumbersAndNulInStrings) {
       {"[alertmanager.heal_on]\nalertname = \"a\\u0000\"\n",
        "\"alertname\": must not contain a NUL character"},
   };
-  for (const auto& [text, expected] : cases) {
-    Result<UpConfig> config = ParseUpConfig(text, "bad.toml");
-    ASSERT_FALSE(config.ok()) << text;
-    EXPECT_NE(config.error().message().find(expected), std::string::npos)
-        << config.error().message();
-  }
+  ExpectRefused(cases);
 }
 
 TEST(Validate, TheLocalBindIsAnIpv4Address) {
