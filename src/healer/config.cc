@@ -4,15 +4,12 @@
 #include <toml++/toml.h>
 
 #include <cctype>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <regex>
-#include <sstream>
 
 #include "common/file.h"
 
@@ -124,7 +121,9 @@ Setter TextMap(std::map<std::string, std::string>* out) {
     std::map<std::string, std::string> values;
     for (const auto& [key, item] : *table) {
       Result<std::string> value = StringOf(item, "expected a string");
-      if (!value.ok()) return value.error().Annotate(fmt::format("\"{}\"", key.str()));
+      if (!value.ok()) {
+        return value.error().Annotate(fmt::format("\"{}\"", key.str()));
+      }
       values[std::string(key.str())] = std::move(*value);
     }
     *out = std::move(values);
@@ -138,7 +137,8 @@ Setter TextList(std::vector<std::string>* out) {
     if (array == nullptr) return Error("expected an array of strings");
     std::vector<std::string> values;
     for (const toml::node& item : *array) {
-      Result<std::string> value = StringOf(item, "expected an array of strings");
+      Result<std::string> value =
+          StringOf(item, "expected an array of strings");
       if (!value.ok()) return value.status();
       values.push_back(std::move(*value));
     }
